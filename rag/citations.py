@@ -1,0 +1,207 @@
+"""Citations are enforced here, never trusted to the model.
+
+Given a draft answer with ``[n]`` markers and the passages it was written from:
+
+1. split the draft into sentences and read each sentence's markers;
+2. for every sentence, check it against the best span (one or two sentences) of the passage it cites;
+3. when that fails, re-cite it to the best supporting span among all retrieved passages;
+4. drop a sentence nothing supports;
+5. renumber citations 1..k in order of first use, one citation per distinct span.
+
+The support check: the sentence's numbers, names and dates must all occur in the span, most of its other key
+terms must too, and the sentence must be similar enough to the span (embedding cosine floor).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .retrieval import tokenize
+from .types import Citation, Passage
+
+__all__ = ["Span", "candidate_spans", "split_sentences", "support_score", "supports", "enforce", "strip_markers",
+           "numbers_in", "names_in", "MARKER"]
+
+MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+_LOOSE_MARKER = re.compile(r"\s*[\[(](?:source|passage|doc(?:ument)?)?\s*#?(\d+)[\])]", re.IGNORECASE)
+_SENT_END = re.compile(r"(?<=[.!?])(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*[\"”’)]?\s+(?=[A-Z\"“(])")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NAME = re.compile(r"\b[A-Z][a-zA-Z’'\-]+(?:\s+[A-Z][a-zA-Z’'\-]+)*")
+_GENERIC_CAPS = frozenset("""The A An In On At It This That These Those He She They We I But And Or However Meanwhile
+Also According As After Before When While If Although Instead Furthermore Notably Mr Mrs Ms Dr Some Yes No
+Sources Source Answer Based Here There What Who Which Where Why How""".split())
+SIMILARITY_FLOOR = 0.45
+TERM_COVERAGE = 0.6
+MIN_TERMS = 3
+MIN_WORDS = 5
+
+
+@dataclass(frozen=True)
+class Span:
+    source: str
+    title: str
+    chunk_id: str
+    start: int
+    end: int
+    text: str
+    date: str | None = None
+    passage_rank: int = 0
+
+
+def candidate_spans(passages: list[Passage], original: Callable[[str], str], *, pairs: bool = True) -> list[list[Span]]:
+    """For each passage: its sentences (and adjacent sentence pairs), as spans of the original file text."""
+    out: list[list[Span]] = []
+    for p in passages:
+        text = original(p.source)
+        sents = [s for s in p.chunk.sentences if 0 <= s[0] < s[1] <= len(text)]
+        spans = []
+        for i, (s, e) in enumerate(sents):
+            spans.append(Span(p.source, p.title, p.id, s, e, text[s:e], p.chunk.date, p.rank))
+            if pairs and i + 1 < len(sents) and sents[i + 1][0] - e <= 3:  # a pair only when adjacent in the file
+                s2, e2 = sents[i + 1]
+                spans.append(Span(p.source, p.title, p.id, s, e2, text[s:e2], p.chunk.date, p.rank))
+        out.append(spans)
+    return out
+
+
+def strip_markers(text: str) -> str:
+    return _LOOSE_MARKER.sub("", MARKER.sub("", text)).strip()
+
+
+def split_sentences(draft: str) -> list[tuple[str, list[int]]]:
+    """Split a draft into (sentence without markers, cited numbers)."""
+    draft = draft.replace("\r", " ").strip()
+    out = []
+    for part in re.split(r"\n+", draft):
+        pieces = _SENT_END.split(part)
+        for piece in pieces:
+            piece = piece.strip()
+            if not piece:
+                continue
+            nums = []
+            for m in MARKER.finditer(piece):
+                nums.extend(int(x) for x in re.split(r"\s*[,;]\s*", m.group(1)))
+            for m in _LOOSE_MARKER.finditer(piece):
+                nums.append(int(m.group(1)))
+            sentence = strip_markers(piece)
+            sentence = re.sub(r"\s+([.,;:!?])", r"\1", sentence)
+            if len(re.sub(r"\W", "", sentence)) >= 3:
+                out.append((sentence, nums))
+    return out
+
+
+def numbers_in(text: str) -> set[str]:
+    return {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
+
+
+def names_in(text: str) -> set[str]:
+    names = set()
+    for m in _NAME.finditer(text):
+        words = [w for w in m.group(0).split() if w not in _GENERIC_CAPS]
+        for w in words:
+            names.add(w.lower().replace("’", "'").removesuffix("'s"))
+    return names
+
+
+def support_score(sentence: str, span: str) -> tuple[bool, float]:
+    """Lexical half of the check: (hard facts all present, share of key terms present)."""
+    span_terms = set(tokenize(span))
+    span_numbers = numbers_in(span)
+    span_lower = span.lower().replace("’", "'")
+    if not numbers_in(sentence) <= span_numbers:
+        return False, 0.0
+    for name in names_in(sentence):
+        if name not in span_lower:
+            return False, 0.0
+    terms = tokenize(sentence)
+    if len(terms) < MIN_TERMS or len(sentence.split()) < MIN_WORDS:
+        return False, 0.0  # fragments like "NATO, Secretary General" say nothing checkable
+    covered = sum(1 for t in terms if t in span_terms)
+    return True, covered / len(terms)
+
+
+def supports(sentence: str, span: str, similarity: float | None = None) -> bool:
+    hard, coverage = support_score(sentence, span)
+    if not hard or coverage < TERM_COVERAGE:
+        return False
+    return similarity is None or similarity >= SIMILARITY_FLOOR
+
+
+@dataclass
+class Enforced:
+    text: str
+    citations: list[Citation]
+    kept: int
+    dropped: list[str]
+    recited: int
+
+
+def _best_span(sentence: str, spans: list[Span]) -> tuple[Span | None, float]:
+    best, best_cov = None, -1.0
+    for sp in spans:
+        hard, cov = support_score(sentence, sp.text)
+        # prefer the shorter span on ties: a focused quote
+        if hard and (cov > best_cov or (cov == best_cov and best is not None and len(sp.text) < len(best.text))):
+            best, best_cov = sp, cov
+    return best, best_cov
+
+
+def attach_marker(sentence: str, n: int) -> str:
+    """``"... on January 12."`` → ``"... on January 12 [1]."``"""
+    sentence = sentence.rstrip()
+    m = re.search(r"([.!?])([\"”’]?)$", sentence)
+    if m and not sentence.endswith(("...", "…")):
+        return f"{sentence[: m.start()]}{m.group(2)} [{n}]{m.group(1)}"
+    return f"{sentence} [{n}]"
+
+
+def enforce(
+    draft: str,
+    passages: list[Passage],
+    original: Callable[[str], str],
+    similarity: Callable[[list[tuple[str, str]]], list[float]] | None = None,
+) -> Enforced:
+    """Verify, re-cite, drop and renumber. ``similarity`` scores (sentence, span) pairs, e.g. embedding cosine."""
+    spans_by_passage = candidate_spans(passages, original)
+    all_spans = [sp for group in spans_by_passage for sp in group]
+    chosen: list[tuple[str, Span]] = []
+    dropped: list[str] = []
+    recited = 0
+    for sentence, nums in split_sentences(draft):
+        cited = [spans_by_passage[n - 1] for n in nums if 1 <= n <= len(spans_by_passage)]
+        span, cov = _best_span(sentence, [sp for g in cited for sp in g]) if cited else (None, -1.0)
+        if span is None or cov < TERM_COVERAGE:
+            span, cov = _best_span(sentence, all_spans)
+            if span is not None and cov >= TERM_COVERAGE:
+                recited += 1
+        if span is None or cov < TERM_COVERAGE:
+            dropped.append(sentence)
+            continue
+        chosen.append((sentence, span))
+    if similarity and chosen:
+        scores = similarity([(s, sp.text) for s, sp in chosen])
+        kept = []
+        for (s, sp), score in zip(chosen, scores):
+            if score >= SIMILARITY_FLOOR:
+                kept.append((s, sp))
+            else:
+                dropped.append(s)
+        chosen = kept
+    # Renumber 1..k by first use; one citation per distinct span; drop repeated sentences.
+    numbers: dict[tuple[str, int, int], int] = {}
+    citations: list[Citation] = []
+    parts: list[str] = []
+    seen_sentences: set[str] = set()
+    for sentence, sp in chosen:
+        key = sentence.lower()
+        if key in seen_sentences:
+            continue
+        seen_sentences.add(key)
+        k = (sp.source, sp.start, sp.end)
+        if k not in numbers:
+            numbers[k] = len(numbers) + 1
+            citations.append(Citation(numbers[k], sp.source, sp.title, sp.chunk_id, sp.text, sp.start, sp.end, sp.date))
+        parts.append(attach_marker(sentence, numbers[k]))
+    return Enforced(" ".join(parts), citations, len(parts), dropped, recited)

@@ -1,0 +1,111 @@
+"""Follow-up questions: turn the last question plus the conversation into a standalone question.
+
+The LLM rewrites (prompt ``prompts/condense.md``) only when the question needs context (pronouns, ellipsis).
+A small model's rewrite is checked; when it is unusable (empty, off-topic, much longer than the input, or it
+lost the question's own names) a deterministic rewrite is used instead: the question plus the names and key
+terms of the last turn. Which one was used goes into the answer's metadata.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .citations import names_in
+from .retrieval import tokenize
+from .types import Answer
+
+__all__ = ["normalise_history", "needs_context", "deterministic_rewrite", "check_rewrite", "Rewrite"]
+
+_PRONOUNS = re.compile(
+    r"\b(he|she|it|its|they|them|their|theirs|him|his|her|hers|that|this|those|these|there|then|the same|"
+    r"the meeting|the visit|the package|the council|the talks|the summit|the trip|the statement)\b",
+    re.IGNORECASE,
+)
+_ELLIPSIS = re.compile(r"^\s*(and|what about|how about|also|why|when|where|who else|anything else)\b[^?]{0,40}\??\s*$",
+                       re.IGNORECASE)
+
+
+@dataclass
+class Rewrite:
+    question: str
+    method: str  # "none" | "llm" | "deterministic"
+    reason: str = ""
+
+
+def normalise_history(history: list[Any] | None) -> list[dict[str, str]]:
+    """Accept OpenAI/Gradio messages (dicts), (user, assistant) pairs, or previous Answers."""
+    out: list[dict[str, str]] = []
+    for item in history or []:
+        if isinstance(item, Answer):
+            if item.question:
+                out.append({"role": "user", "content": item.question})
+            out.append({"role": "assistant", "content": item.text})
+        elif isinstance(item, dict):
+            content = item.get("content", "")
+            if isinstance(content, list):  # Gradio 6 may send [{"type": "text", "text": ...}]
+                content = " ".join(c.get("text", "") if isinstance(c, dict) else str(c) for c in content)
+            out.append({"role": str(item.get("role", "user")), "content": str(content or "")})
+        elif isinstance(item, (list, tuple)) and len(item) == 2:
+            out.append({"role": "user", "content": str(item[0] or "")})
+            out.append({"role": "assistant", "content": str(item[1] or "")})
+    return [m for m in out if m["content"].strip() and m["role"] in ("user", "assistant")]
+
+
+def needs_context(question: str) -> bool:
+    q = question.strip()
+    if _ELLIPSIS.match(q):
+        return True
+    if _PRONOUNS.search(q):
+        # "What did NATO say about that?" needs context; "When did Scholz visit Kyiv?" doesn't.
+        own_names = names_in(q) - {q.split()[0].lower()}
+        return len(own_names) == 0 or bool(re.search(r"\b(he|she|it|they|them|his|her|their)\b", q, re.I))
+    return len(tokenize(q)) <= 1
+
+
+def _last_turn_terms(history: list[dict[str, str]]) -> list[str]:
+    last_user = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
+    last_answer = next((m["content"] for m in reversed(history) if m["role"] == "assistant"), "")
+    last_answer = re.sub(r"\[\d+\]", "", last_answer)
+    terms: list[str] = []
+    for text in (last_user, last_answer):
+        for m in re.finditer(r"\b[A-Z][\w’'\-]+(?:\s+[A-Z][\w’'\-]+)*", text):
+            phrase = m.group(0)
+            if phrase.split()[0] in ("The", "What", "When", "Who", "How", "Which", "Where", "Why", "It", "He", "She",
+                                     "They", "A", "An", "In", "On", "Did", "Does", "Is", "Are", "Was", "Will"):
+                phrase = " ".join(phrase.split()[1:])
+            if phrase and phrase not in terms:
+                terms.append(phrase)
+    for t in tokenize(last_user):
+        if t not in " ".join(terms).lower() and t not in terms:
+            terms.append(t)
+    return terms[:12]
+
+
+def deterministic_rewrite(question: str, history: list[dict[str, str]]) -> str:
+    terms = _last_turn_terms(history)
+    if not terms:
+        return question.strip()
+    return f"{question.strip()} ({', '.join(terms)})"
+
+
+def check_rewrite(candidate: str, question: str, history: list[dict[str, str]]) -> str:
+    """Why an LLM rewrite is unusable, or "" when it is fine."""
+    c = candidate.strip().strip('"').strip()
+    if not c:
+        return "empty"
+    if len(c) > 3 * len(question) + 120:
+        return "much longer than the question"
+    if "\n" in c.strip():
+        return "more than one line"
+    q_names = names_in(question) - {question.split()[0].lower()}
+    if not q_names <= names_in(c) | {w.lower() for w in c.split()}:
+        return "lost the question's own names"
+    context_terms = set(tokenize(question)) | {t for m in history for t in tokenize(m["content"])}
+    if not set(tokenize(c)) & context_terms:
+        return "off-topic"
+    new_terms = set(tokenize(c)) - context_terms
+    if len(new_terms) > 3:
+        return "introduces terms found neither in the question nor the conversation"
+    return ""

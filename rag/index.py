@@ -1,0 +1,354 @@
+"""The index: chunk vectors in Chroma (through langchain-chroma), file records beside them, BM25 on top.
+
+Chroma is the single source of truth, so the embedded client and a Chroma server behave the same:
+
+- ``<collection>``        one record per chunk: id ``<source>#<n>``, text, vector, offsets, hashes;
+- ``<collection>_files``  one record per file: id = source, document = original text, metadata = hash,
+                          title, date, path, chunk count and a ``status`` (``pending`` while its chunks are
+                          being written, ``done`` after).
+
+Re-ingest compares file hashes: unchanged files are skipped, changed files get their old chunks deleted and
+new ones written, files gone from an ingested folder are removed. A file is marked ``pending`` *before* any of
+its chunks change and ``done`` only after all are written, so a crash mid-ingest leaves a ``pending`` record
+that the next ingest redoes instead of skipping, and retrieval never serves chunks of a pending file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .chunking import chunk_document
+from .documents import iter_files, load_document
+from .embeddings import MiniLMEmbeddings, get_embeddings
+from .errors import FileError, IndexCorruptError, RagError, VectorStoreError
+from .settings import Settings
+from .types import Chunk, Document, IngestReport
+
+__all__ = ["Index", "FileRecord"]
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[str, int, int], None]  # (message, done, total)
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    source: str
+    hash: str
+    status: str
+    path: str
+    title: str
+    date: str | None
+    n_chunks: int
+
+
+def _make_client(settings: Settings):
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+    if settings.server_mode:
+        headers = {"x-chroma-token": settings.chroma_token} if settings.chroma_token else None
+        try:
+            client = chromadb.HttpClient(
+                host=settings.chroma_host, port=settings.chroma_port, headers=headers, settings=chroma_settings
+            )
+            client.heartbeat()
+        except Exception as exc:
+            raise VectorStoreError(
+                f"Cannot reach the Chroma server at {settings.chroma_host}:{settings.chroma_port} "
+                f"({type(exc).__name__}).",
+                fix="Start it with `chroma run --path DIR --host HOST --port PORT`, or unset RAG_CHROMA_HOST "
+                "to use the embedded index.",
+            ) from None
+        return client
+    path = settings.index_dir / "chroma"
+    path.mkdir(parents=True, exist_ok=True)
+    try:
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    except Exception as exc:
+        raise IndexCorruptError(
+            f"The index at {path} cannot be opened ({type(exc).__name__}: {exc}).",
+            fix="Rebuild it with `rag ingest --rebuild` (re-reads your files; nothing else is lost).",
+        ) from None
+
+
+class Index:
+    """Chunks and file records in Chroma, plus the lexical index built from them."""
+
+    def __init__(self, settings: Settings, embeddings: MiniLMEmbeddings | None = None):
+        self.settings = settings
+        self.embeddings = embeddings or get_embeddings(settings.embed_batch)
+        self._lock = threading.RLock()
+        self._text_cache: dict[tuple[str, str], str] = {}
+        self._connect()
+
+    # -- connection -------------------------------------------------------------------------------------------
+
+    def _connect(self) -> None:
+        from langchain_chroma import Chroma
+
+        self.client = _make_client(self.settings)
+        try:
+            self.store = Chroma(
+                client=self.client,
+                collection_name=self.settings.collection,
+                embedding_function=self.embeddings,
+                collection_metadata={"hnsw:space": "cosine"},
+            )
+            self.chunks = self.store._collection
+            self.files = self.client.get_or_create_collection(
+                self.settings.collection + "_files", metadata={"hnsw:space": "l2"}, embedding_function=None
+            )
+        except RagError:
+            raise
+        except Exception as exc:
+            raise self._wrap(exc) from None
+
+    def _wrap(self, exc: Exception) -> RagError:
+        if isinstance(exc, RagError):
+            return exc
+        if self.settings.server_mode:
+            return VectorStoreError(
+                f"The Chroma server at {self.settings.chroma_host}:{self.settings.chroma_port} failed "
+                f"({type(exc).__name__}: {exc}).",
+                fix="Check that `chroma run` is up; the request can be retried once it is.",
+            )
+        return IndexCorruptError(
+            f"The index at {self.settings.index_dir} cannot be read ({type(exc).__name__}: {exc}).",
+            fix="Rebuild it with `rag ingest --rebuild`.",
+        )
+
+    def _call(self, fn: Callable[[], Any]) -> Any:
+        """Run a Chroma call; reconnect once (a restarted server or a replaced folder) before giving up."""
+        try:
+            return fn()
+        except RagError:
+            raise
+        except Exception:
+            try:
+                self._connect()
+                return fn()
+            except RagError:
+                raise
+            except Exception as exc:
+                raise self._wrap(exc) from None
+
+    def check(self) -> None:
+        """Raise a clear error when the index folder vanished or is damaged (embedded mode)."""
+        if not self.settings.server_mode:
+            db = self.settings.index_dir / "chroma" / "chroma.sqlite3"
+            if not db.exists():
+                raise IndexCorruptError(
+                    f"The index at {self.settings.index_dir} is missing.",
+                    fix="Rebuild it with `rag ingest --rebuild` (or restart the app, which re-indexes seeds/).",
+                )
+        self._call(lambda: self.chunks.count())
+
+    # -- file records -----------------------------------------------------------------------------------------
+
+    def file_records(self) -> dict[str, FileRecord]:
+        got = self._call(lambda: self.files.get(include=["metadatas"]))
+        out = {}
+        for source, meta in zip(got["ids"], got["metadatas"]):
+            meta = meta or {}
+            out[source] = FileRecord(
+                source=source,
+                hash=meta.get("hash", ""),
+                status=meta.get("status", ""),
+                path=meta.get("path", ""),
+                title=meta.get("title", ""),
+                date=meta.get("date") or None,
+                n_chunks=int(meta.get("n_chunks", 0)),
+            )
+        return out
+
+    def fingerprint(self) -> str:
+        """Changes whenever the set of servable files changes (any process, any machine)."""
+        records = self.file_records()
+        h = hashlib.sha256()
+        for source in sorted(records):
+            r = records[source]
+            h.update(f"{source}\0{r.hash}\0{r.status}\n".encode())
+        return h.hexdigest()
+
+    def original_text(self, source: str) -> str:
+        """The original text of an indexed file: citations' offsets point into this."""
+        got = self._call(lambda: self.files.get(ids=[source], include=["documents", "metadatas"]))
+        if not got["ids"]:
+            raise IndexCorruptError(f"No indexed file named {source!r}.", fix="Ingest it with `rag ingest PATH`.")
+        return got["documents"][0]
+
+    def _put_record(self, doc: Document, status: str, n_chunks: int) -> None:
+        meta = {
+            "hash": doc.hash,
+            "status": status,
+            "path": doc.path,
+            "title": doc.title,
+            "date": doc.date or "",
+            "n_chunks": n_chunks,
+            "updated": time.time(),
+        }
+        self._call(lambda: self.files.upsert(ids=[doc.source], documents=[doc.text], metadatas=[meta], embeddings=[[1.0]]))
+
+    # -- ingest -----------------------------------------------------------------------------------------------
+
+    def ingest(self, paths: Iterable[str | Path], progress: ProgressFn | None = None) -> IngestReport:
+        started = time.perf_counter()
+        report = IngestReport()
+        paths = [Path(p) for p in paths]
+        files = []
+        for p in paths:
+            try:
+                files.extend(iter_files([p]))
+            except FileError as exc:
+                report.refused.append((str(p), str(exc)))
+        with self._lock:
+            records = self.file_records()
+            seen: set[str] = set()
+            todo: list[tuple[Document, str]] = []
+            for f in files:
+                try:
+                    doc = load_document(f, max_bytes=self.settings.max_file_bytes)
+                except FileError as exc:
+                    report.refused.append((str(f), str(exc)))
+                    continue
+                if doc.source in seen:
+                    report.refused.append((str(f), f"another file named {doc.source} is in the same ingest; rename one"))
+                    continue
+                seen.add(doc.source)
+                rec = records.get(doc.source)
+                if rec and rec.hash == doc.hash and rec.status == "done":
+                    report.unchanged.append(doc.source)
+                else:
+                    todo.append((doc, "updated" if rec else "added"))
+            total_chunks = 0
+            planned = [(doc, kind, chunk_document(doc, chunk_tokens=self.settings.chunk_tokens,
+                                                 overlap_tokens=self.settings.chunk_overlap_tokens))
+                       for doc, kind in todo]
+            total = sum(len(c) for _, _, c in planned)
+            for doc, kind, chunks in planned:
+                self._write_file(doc, chunks, progress, total_chunks, total)
+                total_chunks += len(chunks)
+                (report.added if kind == "added" else report.updated).append(doc.source)
+            # Files that were ingested from one of these folders and are gone now.
+            folders = [p.resolve() for p in paths if p.is_dir()]
+            for source, rec in records.items():
+                if source in seen or not rec.path:
+                    continue
+                rec_path = Path(rec.path)
+                if any(rec_path.is_relative_to(d) for d in folders) and not rec_path.exists():
+                    self.remove(source)
+                    report.removed.append(source)
+            report.chunks_written = total_chunks
+            report.chunks_total = self._call(lambda: self.chunks.count())
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _write_file(self, doc: Document, chunks: list[Chunk], progress: ProgressFn | None, done: int, total: int) -> None:
+        self._put_record(doc, "pending", len(chunks))
+        self._call(lambda: self.chunks.delete(where={"source": doc.source}))
+        batch = max(1, self.settings.embed_batch) * 4
+        for i in range(0, len(chunks), batch):
+            part = chunks[i : i + batch]
+            vectors = self.embeddings.embed_array([c.text for c in part])
+            metas = []
+            for c in part:
+                m = c.metadata()
+                m["file_hash"] = doc.hash
+                metas.append(m)
+            self._call(
+                lambda: self.chunks.upsert(
+                    ids=[c.id for c in part], documents=[c.text for c in part], metadatas=metas,
+                    embeddings=vectors.tolist(),
+                )
+            )
+            if progress:
+                progress(f"indexing {doc.source}", done + i + len(part), total)
+        self._put_record(doc, "done", len(chunks))
+
+    def add_documents(self, docs: Iterable[Document], progress: ProgressFn | None = None) -> IngestReport:
+        """Index already-parsed documents (uploads, tests). Same hashing and records as :meth:`ingest`."""
+        started = time.perf_counter()
+        report = IngestReport()
+        with self._lock:
+            records = self.file_records()
+            for doc in docs:
+                rec = records.get(doc.source)
+                if rec and rec.hash == doc.hash and rec.status == "done":
+                    report.unchanged.append(doc.source)
+                    continue
+                chunks = chunk_document(doc, chunk_tokens=self.settings.chunk_tokens,
+                                        overlap_tokens=self.settings.chunk_overlap_tokens)
+                self._write_file(doc, chunks, progress, 0, len(chunks))
+                report.chunks_written += len(chunks)
+                (report.updated if rec else report.added).append(doc.source)
+            report.chunks_total = self._call(lambda: self.chunks.count())
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def remove(self, source: str) -> None:
+        with self._lock:
+            self._call(lambda: self.chunks.delete(where={"source": source}))
+            self._call(lambda: self.files.delete(ids=[source]))
+
+    def count(self) -> int:
+        return self._call(lambda: self.chunks.count())
+
+    def all_chunks(self, page: int = 5000) -> list[Chunk]:
+        """Every servable chunk (files marked done, chunk written for the current file hash)."""
+        records = self.file_records()
+        good = {s: r.hash for s, r in records.items() if r.status == "done"}
+        out: list[Chunk] = []
+        offset = 0
+        while True:
+            got = self._call(
+                lambda: self.chunks.get(include=["documents", "metadatas"], limit=page, offset=offset)
+            )
+            if not got["ids"]:
+                break
+            for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
+                if good.get(meta.get("source")) == meta.get("file_hash"):
+                    out.append(Chunk.from_record(cid, text, meta))
+            offset += len(got["ids"])
+            if len(got["ids"]) < page:
+                break
+        out.sort(key=lambda c: (c.source, c.n))
+        return out
+
+    def dense_search(self, vector: list[float], k: int) -> list[tuple[Chunk, float]]:
+        n = self.count()
+        if n == 0:
+            return []
+        got = self._call(
+            lambda: self.chunks.query(
+                query_embeddings=[vector], n_results=min(k, n), include=["documents", "metadatas", "distances"]
+            )
+        )
+        out = []
+        for cid, text, meta, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0]):
+            out.append((Chunk.from_record(cid, text, meta), 1.0 - float(dist)))
+        return out
+
+    def rebuild(self, paths: Iterable[str | Path], progress: ProgressFn | None = None) -> IngestReport:
+        """Drop everything and ingest ``paths`` again (the documented way out of a corrupt index)."""
+        with self._lock:
+            if not self.settings.server_mode:
+                shutil.rmtree(self.settings.index_dir / "chroma", ignore_errors=True)
+            else:
+                for name in (self.settings.collection, self.settings.collection + "_files"):
+                    try:
+                        self.client.delete_collection(name)
+                    except Exception:
+                        pass
+            self._text_cache.clear()
+            self._connect()
+            return self.ingest(paths, progress)

@@ -1,0 +1,269 @@
+"""The public API: ``Pipeline`` ties documents → index → retrieval → answer/citations together.
+
+The UI, the CLI and the eval all go through this class; none of them reaches into the index or the LLM.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from .answer import (
+    abstention_text,
+    assess_evidence,
+    build_messages,
+    cosine_pairs,
+    extractive_answer,
+    has_answer_type,
+    is_refusal_request,
+)
+from .citations import enforce
+from .conversation import Rewrite, check_rewrite, deterministic_rewrite, needs_context, normalise_history
+from .dates import annotate_relative_dates
+from .documents import parse_document
+from .errors import LLMError, QuestionError, RagError, UserInputError
+from .index import Index, ProgressFn
+from .prompts import load_prompt, render
+from .settings import Settings, get_settings
+from .types import Answer, IngestReport, Passage, StreamEvent
+
+__all__ = ["Pipeline"]
+
+log = logging.getLogger(__name__)
+
+
+class Pipeline:
+    """Cited question answering over a folder of articles.
+
+    >>> p = Pipeline()                 # settings from the environment; seeds/ indexed on first use
+    >>> a = p.ask("When was the NATO-Russia Council meeting scheduled?")
+    >>> a.text, a.citations, a.abstained
+    """
+
+    def __init__(self, settings: Settings | None = None, *, chat_model: Any = None, index: Index | None = None,
+                 auto_ingest: bool = True):
+        self.settings = (settings or get_settings()).validate()
+        self._chat_model = chat_model
+        self._index = index
+        self._retriever = None
+        self.auto_ingest = auto_ingest
+        self._init_lock = threading.Lock()
+
+    # -- lazily built parts ------------------------------------------------------------------------------------
+
+    @property
+    def index(self) -> Index:
+        if self._index is None:
+            with self._init_lock:
+                if self._index is None:
+                    self._index = Index(self.settings)
+        return self._index
+
+    @property
+    def retriever(self):
+        from .retrieval import Retriever
+
+        if self._retriever is None:
+            index = self.index
+            with self._init_lock:
+                if self._retriever is None:
+                    if self.auto_ingest and index.count() == 0 and Path(self.settings.seeds_dir).is_dir():
+                        log.info("empty index: indexing %s", self.settings.seeds_dir)
+                        index.ingest([self.settings.seeds_dir])
+                    self._retriever = Retriever(index, top_k=self.settings.top_k,
+                                                candidates=self.settings.candidates, rrf_k=self.settings.rrf_k)
+        return self._retriever
+
+    @property
+    def chat_model(self):
+        if self._chat_model is None:
+            from .llm import make_chat_model
+
+            self._chat_model = make_chat_model(self.settings)
+        return self._chat_model
+
+    def describe(self) -> dict[str, str]:
+        from .llm import describe_model
+
+        if self.settings.answer_mode == "extractive":
+            return {"backend": "extractive", "model": "none"}
+        return describe_model(self.chat_model)
+
+    # -- ingest and search -------------------------------------------------------------------------------------
+
+    def ingest(self, paths: Iterable[str | Path] | None = None, progress: ProgressFn | None = None) -> IngestReport:
+        paths = list(paths) if paths is not None else [self.settings.seeds_dir]
+        report = self.index.ingest(paths, progress)
+        if self._retriever is not None:
+            self._retriever.invalidate()
+        return report
+
+    def add_texts(self, files: list[tuple[str, str]], progress: ProgressFn | None = None) -> IngestReport:
+        """Index (file name, text) pairs that did not come from disk, e.g. uploads."""
+        docs = []
+        for name, text in files:
+            suffix = Path(name).suffix.lower() or ".txt"
+            docs.append(parse_document(Path(name).name, text, suffix=suffix, path=""))
+        report = self.index.add_documents(docs, progress)
+        if self._retriever is not None:
+            self._retriever.invalidate()
+        return report
+
+    def rebuild(self, paths: Iterable[str | Path] | None = None, progress: ProgressFn | None = None) -> IngestReport:
+        report = self.index.rebuild(list(paths) if paths is not None else [self.settings.seeds_dir], progress)
+        if self._retriever is not None:
+            self._retriever.invalidate()
+        return report
+
+    def search(self, query: str, k: int | None = None) -> list[Passage]:
+        return self.retriever.search(self._check_question(query), k)
+
+    # -- answering ---------------------------------------------------------------------------------------------
+
+    def _check_question(self, question: Any) -> str:
+        if not isinstance(question, str):
+            raise QuestionError(f"The question must be text, not {type(question).__name__}.")
+        cleaned = "".join(ch for ch in question if ch in "\n\t" or ch.isprintable()).strip()
+        if not cleaned:
+            raise QuestionError("The question is empty.", fix="Type a question about the articles.")
+        if len(question) > self.settings.max_question_chars:
+            raise QuestionError(
+                f"The question has {len(question):,} characters; the limit is {self.settings.max_question_chars:,}.",
+                fix="Shorten it, or raise RAG_MAX_QUESTION_CHARS.",
+            )
+        return " ".join(cleaned.split())
+
+    def ask(self, question: str, history: list[Any] | None = None) -> Answer:
+        final = None
+        for event in self.stream(question, history):
+            if event.kind == "answer":
+                final = event.answer
+        assert final is not None
+        return final
+
+    def _rewrite(self, question: str, history: list[dict[str, str]]) -> Rewrite:
+        if not history or not needs_context(question):
+            return Rewrite(question, "none")
+        if self.settings.answer_mode != "extractive":
+            try:
+                convo = "\n".join(f"{m['role']}: {m['content'][:400]}" for m in history[-4:])
+                prompt = render("condense", history=convo, question=question)
+                reply = self._invoke([("human", prompt)])
+                candidate = reply.strip().splitlines()[0].strip().strip('"') if reply.strip() else ""
+                problem = check_rewrite(candidate, question, history)
+                if not problem:
+                    return Rewrite(candidate, "llm")
+                reason = f"model rewrite unusable: {problem}"
+            except LLMError as exc:
+                reason = f"model rewrite failed: {exc}"
+        else:
+            reason = "extractive mode"
+        return Rewrite(deterministic_rewrite(question, history), "deterministic", reason)
+
+    def _invoke(self, messages) -> str:
+        try:
+            return str(self.chat_model.invoke(messages).content)
+        except RagError:
+            raise
+        except Exception as exc:
+            raise self._llm_error(exc) from None
+
+    def _llm_error(self, exc: Exception) -> LLMError:
+        name = type(exc).__name__
+        where = self.settings.openai_base_url or "the configured endpoint"
+        if "Connection" in name or "connect" in str(exc).lower():
+            return LLMError(f"Cannot reach the LLM at {where} ({name}).",
+                            fix="Start the server or fix OPENAI_BASE_URL; or use RAG_LLM=local.")
+        if "Timeout" in name:
+            return LLMError(f"The LLM at {where} did not answer within {self.settings.llm_timeout:.0f} s.",
+                            fix="Retry, or raise RAG_LLM_TIMEOUT.")
+        if "RateLimit" in name:
+            return LLMError(f"The LLM at {where} is rate-limiting requests (HTTP 429) after retries.",
+                            fix="Wait a minute and retry.")
+        if "Authentication" in name:
+            return LLMError("The LLM endpoint rejected the API key (HTTP 401).", fix="Check OPENAI_API_KEY.")
+        return LLMError(f"The LLM failed ({name}: {str(exc)[:200]}).", fix="Retry; if it persists, check the server.")
+
+    def stream(self, question: str, history: list[Any] | None = None) -> Iterator[StreamEvent]:
+        """Yield ``delta`` events with draft text as the model writes it, then one ``answer`` event with the
+        verified Answer. The draft is unverified; only the final answer's text and citations count."""
+        started = time.perf_counter()
+        question = self._check_question(question)
+        history_msgs = normalise_history(history)
+        meta: dict[str, Any] = {"answer_mode": self.settings.answer_mode, **self.describe_safe()}
+        if is_refusal_request(question):
+            meta.update(refusal=True, total_ms=_ms(started))
+            yield StreamEvent("delta", load_prompt("refusal"))
+            yield StreamEvent("answer", answer=Answer(load_prompt("refusal"), [], True, [], meta, question))
+            return
+        rewrite = self._rewrite(question, history_msgs)
+        meta["rewritten_question"] = rewrite.question
+        meta["rewrite_method"] = rewrite.method
+        if rewrite.reason:
+            meta["rewrite_fallback_reason"] = rewrite.reason
+        t = time.perf_counter()
+        self.index.check()
+        passages = self.retriever.search(rewrite.question)
+        meta["retrieval_ms"] = _ms(t)
+        embed = self.index.embeddings.embed_array
+        evidence = assess_evidence(rewrite.question, passages, self.index.original_text, embed)
+        if not evidence.ok:
+            meta.update(abstain_reason=evidence.reason, missing_terms=evidence.missing, total_ms=_ms(started))
+            text = abstention_text(question, passages, evidence.reason)
+            yield StreamEvent("delta", text)
+            yield StreamEvent("answer", answer=Answer(text, [], True, passages, meta, question))
+            return
+        text, citations = "", []
+        if self.settings.answer_mode in ("auto", "llm"):
+            draft = []
+            t = time.perf_counter()
+            try:
+                for chunk in self.chat_model.stream(build_messages(rewrite.question, passages)):
+                    delta = str(chunk.content)
+                    if delta:
+                        if not draft:
+                            meta["first_token_ms"] = _ms(started)
+                        draft.append(delta)
+                        yield StreamEvent("delta", delta)
+            except RagError:
+                raise
+            except Exception as exc:
+                raise self._llm_error(exc) from None
+            meta["llm_ms"] = _ms(t)
+            meta["draft"] = "".join(draft)
+            enforced = enforce(meta["draft"], passages, self.index.original_text, cosine_pairs(embed))
+            meta.update(sentences_kept=enforced.kept, sentences_dropped=len(enforced.dropped),
+                        sentences_recited=enforced.recited)
+            text, citations = enforced.text, enforced.citations
+            if text and not has_answer_type(text, evidence.info.wants):
+                text, citations = "", []
+                meta["llm_rejected"] = f"verified draft gives no {evidence.info.wants}"
+        if not text and self.settings.answer_mode in ("auto", "extractive"):
+            text, citations = extractive_answer(evidence)
+            meta["extractive"] = True
+        else:
+            meta["extractive"] = False
+        if not text:
+            meta.update(abstain_reason="no sentence of the draft is supported by the passages", total_ms=_ms(started))
+            text = abstention_text(question, passages)
+            yield StreamEvent("answer", answer=Answer(text, [], True, passages, meta, question))
+            return
+        text = annotate_relative_dates(text, citations)
+        meta["total_ms"] = _ms(started)
+        yield StreamEvent("answer", answer=Answer(text, citations, False, passages, meta, question))
+
+    def describe_safe(self) -> dict[str, str]:
+        try:
+            return self.describe()
+        except RagError:
+            raise
+        except Exception as exc:  # describing must never hide the real error path
+            return {"backend": self.settings.llm, "model": f"unavailable ({type(exc).__name__})"}
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 1)
