@@ -46,37 +46,109 @@ _INJECTION = [
 ]
 
 
+_DURATION = re.compile(
+    r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|several|a few|half)[\s-]+(?:and a half[\s-]+)?"
+    r"(?:day|hour|week|month|year|minute)s?\b|\b(?:days|hours|weeks|months|years)\b",
+    re.IGNORECASE,
+)
+_MONEY = re.compile(r"[$€£]\s?\d|\b\d[\d,.]*\s*(?:million|billion|trillion|dollars|euros)\b", re.IGNORECASE)
+_SPEECH = re.compile(
+    r"\b(?:said|says|say|told|tells|stated|states|warned|warns|added|announced|announces|described|describes|called|"
+    r"calls|urged|urges|stressed|emphasized|emphasizes|emphasised|argued|argues|insisted|noted|wrote|declared|"
+    r"demanded|demands|suggested|suggests|expressed|acknowledged|denounced|advocates|mentioned|affirmed|decried|"
+    r"accused|invited|rejected|thanked|stating|saying|according)\b",
+    re.IGNORECASE,
+)
+_NOT_DISCLOSED = re.compile(
+    r"\b(?:remain(?:s|ed)? undisclosed|(?:were|was|has not been|have not been) not disclosed|not (?:been )?disclosed|"
+    r"did not (?:say|specify|disclose)|no details|details remain)\b",
+    re.IGNORECASE,
+)
+
+
+_PERSON = re.compile(r"\b(?:Mr|Mrs|Ms|Dr)\.\s+[A-Z][\w’'\-]+|\b[A-Z][a-z][\w’'\-]*(?:\s+[A-Z]\.)?\s+[A-Z][a-z][\w’'\-]+")
+_NOT_PERSON = re.compile(
+    r"^(?:[A-Z]\w*(?:an|ish|ese|ern|ic)|The|A|An|In|On|At|It|This|That|But|And|President|Chancellor|Minister|"
+    r"Secretary|General|Prime|Foreign|Defense|State|Department|Council|Union|House|Ministry|Office|Peninsula|"
+    r"Forces|Corps|College|Nations|Organization|Security|Cooperation|Europe|Ukraine|Russia|Kremlin|White|"
+    r"United|States|Kingdom|Hague|Brussels|Kyiv|Kiev|Moscow|Geneva|Crimea|Donbas|Donbass|NATO|EU|US|U\.S\.)$"
+)
+
+
+def person_names(text: str) -> set[str]:
+    """Likely personal names: "Olaf Scholz", "Mr. Stoltenberg" (not "European Union" or "NATO's European")."""
+    out = set()
+    for m in _PERSON.finditer(text):
+        words = [w for w in m.group(0).replace("’s", "").replace("'s", "").split() if not _NOT_PERSON.match(w)]
+        if words and (m.group(0).startswith(("Mr.", "Mrs.", "Ms.", "Dr.")) or len(words) >= 2):
+            out.add(words[-1].lower())
+    return out
+
+
 @dataclass
 class QuestionInfo:
     text: str
     terms: list[str]
     names: set[str]
     numbers: set[str]
-    wants: str  # "date" | "number" | "any"
+    wants: str  # "date" | "number" | "money" | "duration" | "names" | "speech" | "any"
+    speaker: set[str] = field(default_factory=set)  # for "what did X say": X's names
 
 
 def analyse_question(question: str) -> QuestionInfo:
     q = question.strip()
     low = q.lower()
+    first_word_cap = q.split()[0].lower() if q.split() else ""
+    names = {n for n in names_in(q) if n != first_word_cap and n not in _QUESTION_WORDS}
+    speaker: set[str] = set()
     if re.match(r"^\s*(when|what (date|day|month|year)|on what (date|day)|which (date|day))\b", low) or re.search(
         r"\b(what|which) (date|day)\b", low
     ):
         wants = "date"
+    elif re.search(r"\bhow long\b", low):
+        wants = "duration"
+    elif re.search(r"\bhow much (money|aid|funding|did .{0,40} (pledge|spend|give|cost))\b|\bworth\b", low):
+        wants = "money"
     elif re.search(r"\bhow (many|much)\b|\bwhat (number|percentage|amount)\b|\bhow large\b", low):
         wants = "number"
+    elif m := re.match(r"^\s*what (?:did|does|has|have) (.{2,60}?) (?:say|said|tell|told|state|warn|announce)\b", q,
+                       re.IGNORECASE):
+        wants = "speech"
+        speaker = {n for n in names_in(m.group(1))} or set()
+    elif re.match(r"^\s*(which|what) (\S+ ){0,2}(countries|nations|people|leaders|officials|ministers|members)\b", low):
+        wants = "names"
+    elif re.match(r"^\s*who\b", low):
+        wants = "person"
     else:
         wants = "any"
     terms = [t for t in tokenize(q) if t not in _QUESTION_WORDS]
-    first_word_cap = q.split()[0] if q.split() else ""
-    names = {n for n in names_in(q) if n != first_word_cap.lower() and n not in _QUESTION_WORDS}
-    return QuestionInfo(q, terms, names, numbers_in(q), wants)
+    return QuestionInfo(q, terms, names, numbers_in(q), wants, speaker)
 
 
-def has_answer_type(text: str, wants: str) -> bool:
+def has_answer_type(text: str, wants: str, info: "QuestionInfo | None" = None) -> bool:
     if wants == "date":
         return bool(_DATE_WORDS.search(text))
     if wants == "number":
         return bool(_NUMBER_WORDS.search(text))
+    if wants == "duration":
+        return bool(_DURATION.search(text))
+    if wants == "money":
+        return bool(_MONEY.search(text))
+    if wants == "names":
+        new = names_in(text) - (info.names if info else set()) - {text.split()[0].lower() if text.split() else ""}
+        return len(new) >= 2
+    if wants == "person":
+        return bool(person_names(text) - (info.names if info else set()))
+    if wants == "speech":
+        if not info or not info.speaker:
+            return bool(_SPEECH.search(text))
+        low = text.lower().replace("’", "'")
+        for name in info.speaker:
+            for m in re.finditer(re.escape(name), low):
+                # "Kuleba said", "Borrell described ...", "according to Kuleba" — not "Kuleba said ... Truss"
+                if _SPEECH.search(low[m.end() : m.end() + 50]) or "according to" in low[max(0, m.start() - 20) : m.start()]:
+                    return True
+        return False
     return True
 
 
@@ -89,9 +161,10 @@ def is_refusal_request(question: str) -> bool:
 class Evidence:
     ok: bool
     reason: str
-    ranked: list[tuple[float, Span]] = field(default_factory=list)  # best sentences first
+    ranked: list[tuple[float, Span]] = field(default_factory=list)  # best candidates first
     info: QuestionInfo | None = None
     missing: list[str] = field(default_factory=list)
+    qualifying: list[tuple[float, Span]] = field(default_factory=list)  # candidates that answer the question type
 
 
 def _idf(spans: list[Span]) -> dict[str, float]:
@@ -103,16 +176,29 @@ def _idf(spans: list[Span]) -> dict[str, float]:
     return {t: math.log(1 + n / d) for t, d in df.items()}
 
 
-def assess_evidence(question: str, passages: list[Passage], original, embed, *, min_score: float = 0.42,
-                    min_coverage: float = 0.5) -> Evidence:
-    """Rank every sentence of the passages for this question and decide whether the articles answer it.
+_MULTI = re.compile(r"\b(articles|different|reports|across|each|both|compare|and what|sources)\b", re.IGNORECASE)
 
+
+def assess_evidence(question: str, passages: list[Passage], original, embed, *, min_score: float = 0.42,
+                    min_coverage: float = 0.5, min_focus: float = 0.3, asked: str | None = None) -> Evidence:
+    """Rank the sentences (and adjacent pairs) of the passages for this question and decide whether the
+    articles answer it. A candidate *qualifies* when it has the kind of answer asked for (a date for "when", a
+    duration for "how long", a speaker's words for "what did X say", ...), names the question's own names and
+    covers enough of its key terms. No qualifying candidate with a good enough score: abstain.
+
+    ``question`` is the standalone (possibly rewritten) question used for ranking; ``asked`` is what the user
+    typed, whose names and answer type are the hard requirements (a rewrite may add context words).
     ``embed(texts) -> np.ndarray`` gives L2-normalised vectors."""
     info = analyse_question(question)
+    if asked and asked != question:
+        own = analyse_question(asked)
+        info.names, info.numbers, info.wants, info.speaker = own.names, own.numbers, own.wants, own.speaker
+        if not info.speaker and info.wants == "speech":
+            info.speaker = analyse_question(question).speaker
     if not passages:
         return Evidence(False, "nothing is indexed that matches", info=info)
-    singles = [sp for group in candidate_spans(passages, original, pairs=False) for sp in group if sp.text.strip()]
-    if not singles:
+    candidates = [sp for group in candidate_spans(passages, original) for sp in group if sp.text.strip()]
+    if not candidates:
         return Evidence(False, "the retrieved passages hold no sentences", info=info)
     context_text = " ".join(p.text for p in passages).lower().replace("’", "'")
     context_terms = set(tokenize(context_text))
@@ -126,43 +212,71 @@ def assess_evidence(question: str, passages: list[Passage], original, embed, *, 
             missing = [t for t in info.terms if t not in context_terms]
             return Evidence(False, f"only {covered:.0%} of the question's key terms occur in the articles", info=info,
                             missing=missing)
-    vectors = embed([question] + [sp.text for sp in singles])
-    qv, sv = vectors[0], vectors[1:]
-    dense = sv @ qv
-    idf = _idf(singles)
-    q_weight = sum(idf.get(t, 1.0) for t in set(info.terms)) or 1.0
-    ranked = []
-    for sp, d in zip(singles, dense):
+    vectors = embed([question] + [sp.text for sp in candidates])
+    dense = vectors[1:] @ vectors[0]
+    idf = _idf(candidates)
+    q_terms = set(info.terms)
+    q_weight = sum(idf.get(t, 1.0) for t in q_terms) or 1.0
+    # The question's distinctive names (not those in most passages, like "NATO" here) must be in the answer.
+    lowered = [sp.text.lower().replace("’", "'") for sp in candidates]
+    rare_names = {n for n in info.names if sum(n in low for low in lowered) <= max(2, 0.3 * len(candidates))}
+    ranked, qualifying = [], []
+    for sp, d, low in zip(candidates, dense, lowered):
         sp_terms = set(tokenize(sp.text))
-        lex = sum(idf.get(t, 1.0) for t in set(info.terms) if t in sp_terms) / q_weight
-        score = 0.55 * float(d) + 0.45 * lex
-        if not has_answer_type(sp.text, info.wants):
-            score -= 0.2
-        score -= 0.01 * (sp.passage_rank - 1)
-        if sp.end - sp.start > 350:
+        lex = sum(idf.get(t, 1.0) for t in q_terms if t in sp_terms) / q_weight
+        typed = has_answer_type(sp.text, info.wants, info)
+        named = (not info.names or any(n in low for n in info.names)) and (
+            not rare_names or any(n in low for n in rare_names))
+        score = 0.55 * float(d) + 0.45 * lex - 0.01 * (sp.passage_rank - 1)
+        score -= 0.0 if typed else 0.2
+        score -= 0.0 if named else 0.1
+        is_pair = sp.text.count("\n") > 0 or len(split_into_sentences(sp.text)) > 1
+        score -= 0.06 if is_pair else 0.0
+        if sp.end - sp.start > 450:
             score -= 0.05
         ranked.append((score, sp))
+        if typed and named and lex >= min_focus:
+            qualifying.append((score, sp))
     ranked.sort(key=lambda x: -x[0])
-    best_score, best = ranked[0]
+    qualifying.sort(key=lambda x: -x[0])
+    if not qualifying:
+        what = {"any": "an answer"}.get(info.wants, f"a {info.wants}")
+        return Evidence(False, f"no passage gives {what} about the question's subject", ranked, info)
+    best_score, best = qualifying[0]
     if best_score < min_score:
-        return Evidence(False, f"no sentence answers it well enough (best score {best_score:.2f})", ranked, info)
-    if not any(has_answer_type(sp.text, info.wants) for _, sp in ranked[:5]):
-        return Evidence(False, f"no passage gives a {info.wants}", ranked, info)
-    return Evidence(True, "", ranked, info)
+        return Evidence(False, f"no sentence answers it well enough (best score {best_score:.2f})", ranked, info,
+                        qualifying=qualifying)
+    if _NOT_DISCLOSED.search(best.text):
+        return Evidence(False, "the articles say this was not disclosed", ranked, info, qualifying=qualifying)
+    return Evidence(True, "", ranked, info, qualifying=qualifying)
 
 
-def extractive_answer(evidence: Evidence, *, max_sentences: int = 2, ratio: float = 0.85) -> tuple[str, list[Citation]]:
-    """The best one or two sentences, each quoted verbatim and cited to its own span."""
-    top_score = evidence.ranked[0][0]
-    picked: list[Span] = []
+def split_into_sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?:(?<=[.!?])|(?<=[.!?][\"”’]))\s+(?=[A-Z“\"])", text.strip()) if s]
+
+
+def extractive_answer(evidence: Evidence, *, max_sentences: int = 3, ratio: float = 0.8) -> tuple[str, list[Citation]]:
+    """The best qualifying sentence, plus up to two more near-best ones (for questions that ask across articles,
+    the best qualifying sentence of each other article first), each quoted verbatim and cited to its own span."""
+    first_score, first = evidence.qualifying[0]
+    picked: list[Span] = [first]
+
+    def overlaps(sp: Span) -> bool:
+        return any(sp.source == p.source and not (sp.end <= p.start or sp.start >= p.end) for p in picked)
+
+    if evidence.info and _MULTI.search(evidence.info.text):
+        for score, sp in evidence.ranked:
+            if len(picked) >= max_sentences or score < first_score * 0.6:
+                break
+            if not has_answer_type(sp.text, evidence.info.wants, evidence.info):
+                continue
+            if all(sp.source != p.source for p in picked) and not overlaps(sp):
+                picked.append(sp)
     for score, sp in evidence.ranked:
-        if len(picked) >= max_sentences or score < top_score * ratio:
+        if len(picked) >= max_sentences or score < first_score * ratio:
             break
-        if any(not (sp.end <= p.start or sp.start >= p.end) and sp.source == p.source for p in picked):
-            continue  # overlaps a span already chosen
-        if any(sp.text.strip() == p.text.strip() for p in picked):
-            continue
-        picked.append(sp)
+        if not overlaps(sp):
+            picked.append(sp)
     parts, citations = [], []
     for n, sp in enumerate(picked, 1):
         citations.append(Citation(n, sp.source, sp.title, sp.chunk_id, sp.text, sp.start, sp.end, sp.date))
@@ -170,10 +284,23 @@ def extractive_answer(evidence: Evidence, *, max_sentences: int = 2, ratio: floa
     return " ".join(parts), citations
 
 
-def build_messages(question: str, passages: list[Passage]) -> list[tuple[str, str]]:
+def build_messages(question: str, passages: list[Passage], focus: list[Span] | None = None,
+                   original=None) -> list[tuple[str, str]]:
+    """The prompt. With ``focus`` (the best-ranked sentences) each passage shows only those of its sentences, in
+    file order: a small model reads ~250 tokens instead of ~1,000, answers sooner and copies more faithfully."""
+    chosen: dict[str, list[Span]] = {}
+    for sp in focus or []:
+        chosen.setdefault(sp.chunk_id, []).append(sp)
     blocks = []
     for i, p in enumerate(passages, 1):
-        body = p.text.replace("<", "‹").replace(">", "›")  # a passage cannot close its own tag
+        if focus is not None:
+            spans = sorted(chosen.get(p.id, []), key=lambda sp: sp.start)
+            if not spans:
+                continue
+            body = " ".join(sp.text for sp in spans)
+        else:
+            body = p.text
+        body = body.replace("<", "‹").replace(">", "›")  # a passage cannot close its own tag
         date = f" date=\"{p.chunk.date}\"" if p.chunk.date else ""
         blocks.append(f"<passage n=\"{i}\" title=\"{p.title}\"{date}>\n{body}\n</passage>")
     return [

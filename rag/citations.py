@@ -32,8 +32,9 @@ _NAME = re.compile(r"\b[A-Z][a-zA-Z’'\-]+(?:\s+[A-Z][a-zA-Z’'\-]+)*")
 _GENERIC_CAPS = frozenset("""The A An In On At It This That These Those He She They We I But And Or However Meanwhile
 Also According As After Before When While If Although Instead Furthermore Notably Mr Mrs Ms Dr Some Yes No
 Sources Source Answer Based Here There What Who Which Where Why How""".split())
-SIMILARITY_FLOOR = 0.45
-TERM_COVERAGE = 0.6
+SIMILARITY_FLOOR = 0.6
+TERM_COVERAGE = 0.75
+ORDER_AGREEMENT = 0.5
 MIN_TERMS = 3
 MIN_WORDS = 5
 
@@ -119,7 +120,24 @@ def support_score(sentence: str, span: str) -> tuple[bool, float]:
     if len(terms) < MIN_TERMS or len(sentence.split()) < MIN_WORDS:
         return False, 0.0  # fragments like "NATO, Secretary General" say nothing checkable
     covered = sum(1 for t in terms if t in span_terms)
+    if _order_agreement(terms, tokenize(span)) < ORDER_AGREEMENT:
+        return False, 0.0  # the span's words recombined into a claim the span does not make
     return True, covered / len(terms)
+
+
+def _order_agreement(terms: list[str], span_terms: list[str], window: int = 5) -> float:
+    """Share of the sentence's adjacent term pairs that occur in the same order, close together, in the span."""
+    pairs = [(a, b) for a, b in zip(terms, terms[1:]) if a != b]
+    if len(pairs) < 2:
+        return 1.0
+    positions: dict[str, list[int]] = {}
+    for i, t in enumerate(span_terms):
+        positions.setdefault(t, []).append(i)
+    hits = 0
+    for a, b in pairs:
+        if any(0 < j - i <= window for i in positions.get(a, ()) for j in positions.get(b, ())):
+            hits += 1
+    return hits / len(pairs)
 
 
 def supports(sentence: str, span: str, similarity: float | None = None) -> bool:

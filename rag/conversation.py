@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .citations import names_in
-from .retrieval import tokenize
+from .retrieval import STOPWORDS, tokenize
 from .types import Answer
 
 __all__ = ["normalise_history", "needs_context", "deterministic_rewrite", "check_rewrite", "Rewrite"]
@@ -75,6 +75,8 @@ def _last_turn_terms(history: list[dict[str, str]]) -> list[str]:
             if phrase.split()[0] in ("The", "What", "When", "Who", "How", "Which", "Where", "Why", "It", "He", "She",
                                      "They", "A", "An", "In", "On", "Did", "Does", "Is", "Are", "Was", "Will"):
                 phrase = " ".join(phrase.split()[1:])
+            if phrase.lower() in STOPWORDS or phrase.lower() in ("according", "about", "yes", "no"):
+                continue
             if phrase and phrase not in terms:
                 terms.append(phrase)
     for t in tokenize(last_user):

@@ -6,7 +6,9 @@ The UI, the CLI and the eval all go through this class; none of them reaches int
 from __future__ import annotations
 
 import logging
+import re
 import threading
+import unicodedata
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -25,7 +27,7 @@ from .citations import enforce
 from .conversation import Rewrite, check_rewrite, deterministic_rewrite, needs_context, normalise_history
 from .dates import annotate_relative_dates
 from .documents import parse_document
-from .errors import LLMError, QuestionError, RagError, UserInputError
+from .errors import FileError, IndexCorruptError, LLMError, QuestionError, RagError, UserInputError
 from .index import Index, ProgressFn
 from .prompts import load_prompt, render
 from .settings import Settings, get_settings
@@ -104,16 +106,34 @@ class Pipeline:
 
     def add_texts(self, files: list[tuple[str, str]], progress: ProgressFn | None = None) -> IngestReport:
         """Index (file name, text) pairs that did not come from disk, e.g. uploads."""
-        docs = []
+        docs, refused = [], []
         for name, text in files:
-            suffix = Path(name).suffix.lower() or ".txt"
-            docs.append(parse_document(Path(name).name, text, suffix=suffix, path=""))
+            try:
+                source = _upload_name(name)
+                if not isinstance(text, str):
+                    raise FileError(f"{source!r} is not text.", path=source, fix="Upload UTF-8 text or HTML.")
+                size = len(text.encode("utf-8", "surrogatepass"))
+                if size > self.settings.max_file_bytes:
+                    raise FileError(f"{source!r} is too large ({size:,} bytes; the limit is "
+                                    f"{self.settings.max_file_bytes:,}).", path=source,
+                                    fix="Split it into smaller files, or raise RAG_MAX_FILE_BYTES.")
+                docs.append(parse_document(source, text, suffix=Path(source).suffix.lower() or ".txt", path=""))
+            except FileError as exc:
+                refused.append((str(name)[:200], str(exc)))
         report = self.index.add_documents(docs, progress)
+        report.refused.extend(refused)
         if self._retriever is not None:
             self._retriever.invalidate()
         return report
 
     def rebuild(self, paths: Iterable[str | Path] | None = None, progress: ProgressFn | None = None) -> IngestReport:
+        if self._index is None and not self.settings.server_mode:
+            try:
+                self.index
+            except IndexCorruptError:  # too damaged to open: the rebuild is the documented way out
+                from .index import drop_embedded
+
+                drop_embedded(self.settings)
         report = self.index.rebuild(list(paths) if paths is not None else [self.settings.seeds_dir], progress)
         if self._retriever is not None:
             self._retriever.invalidate()
@@ -126,8 +146,9 @@ class Pipeline:
 
     def _check_question(self, question: Any) -> str:
         if not isinstance(question, str):
-            raise QuestionError(f"The question must be text, not {type(question).__name__}.")
-        cleaned = "".join(ch for ch in question if ch in "\n\t" or ch.isprintable()).strip()
+            raise QuestionError(f"The question must be text, not {type(question).__name__}.",
+                                fix="Pass the question as a string.")
+        cleaned = _clean_text(question).strip()
         if not cleaned:
             raise QuestionError("The question is empty.", fix="Type a question about the articles.")
         if len(question) > self.settings.max_question_chars:
@@ -210,7 +231,7 @@ class Pipeline:
         passages = self.retriever.search(rewrite.question)
         meta["retrieval_ms"] = _ms(t)
         embed = self.index.embeddings.embed_array
-        evidence = assess_evidence(rewrite.question, passages, self.index.original_text, embed)
+        evidence = assess_evidence(rewrite.question, passages, self.index.original_text, embed, asked=question)
         if not evidence.ok:
             meta.update(abstain_reason=evidence.reason, missing_terms=evidence.missing, total_ms=_ms(started))
             text = abstention_text(question, passages, evidence.reason)
@@ -220,9 +241,12 @@ class Pipeline:
         text, citations = "", []
         if self.settings.answer_mode in ("auto", "llm"):
             draft = []
+            finish = None
             t = time.perf_counter()
             try:
-                for chunk in self.chat_model.stream(build_messages(rewrite.question, passages)):
+                focus = [sp for _, sp in evidence.ranked[: self.settings.llm_sentences]]
+                for chunk in self.chat_model.stream(build_messages(rewrite.question, passages, focus)):
+                    finish = (getattr(chunk, "response_metadata", None) or {}).get("finish_reason") or finish
                     delta = str(chunk.content)
                     if delta:
                         if not draft:
@@ -233,13 +257,17 @@ class Pipeline:
                 raise
             except Exception as exc:
                 raise self._llm_error(exc) from None
+            if finish is None and self.settings.llm == "openai":  # OpenAI-style streams always end with one
+                where = self.settings.openai_base_url or "the configured endpoint"
+                raise LLMError(f"The LLM at {where} closed the stream before finishing its reply.",
+                               fix="Retry; if it persists, check the server.")
             meta["llm_ms"] = _ms(t)
             meta["draft"] = "".join(draft)
             enforced = enforce(meta["draft"], passages, self.index.original_text, cosine_pairs(embed))
             meta.update(sentences_kept=enforced.kept, sentences_dropped=len(enforced.dropped),
                         sentences_recited=enforced.recited)
             text, citations = enforced.text, enforced.citations
-            if text and not has_answer_type(text, evidence.info.wants):
+            if text and not has_answer_type(text, evidence.info.wants, evidence.info):
                 text, citations = "", []
                 meta["llm_rejected"] = f"verified draft gives no {evidence.info.wants}"
         if not text and self.settings.answer_mode in ("auto", "extractive"):
@@ -263,6 +291,31 @@ class Pipeline:
             raise
         except Exception as exc:  # describing must never hide the real error path
             return {"backend": self.settings.llm, "model": f"unavailable ({type(exc).__name__})"}
+
+
+_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]")
+
+
+def _clean_text(text: str) -> str:
+    """Drop terminal escape codes and invisible characters; control characters and odd spaces (no-break,
+    vertical tab, line separator) become plain spaces so the words around them stay apart."""
+    out = []
+    for ch in _ANSI.sub(" ", text):
+        if ch.isprintable():
+            out.append(ch)
+        elif unicodedata.category(ch)[0] in "Z" or unicodedata.category(ch) == "Cc":
+            out.append(" ")
+    return "".join(out)
+
+
+def _upload_name(name: Any) -> str:
+    """The base name of an uploaded file (any folder part, POSIX or Windows, is dropped)."""
+    base = re.split(r"[\\/]", str(name))[-1]
+    base = "".join(ch for ch in base if ch.isprintable()).strip()
+    if base in ("", ".", ".."):
+        raise FileError(f"{str(name)[:80]!r} is not a usable file name.", path=str(name)[:80],
+                        fix="Give the file a name such as article.txt.")
+    return base
 
 
 def _ms(start: float) -> float:
