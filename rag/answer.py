@@ -152,6 +152,14 @@ def has_answer_type(text: str, wants: str, info: "QuestionInfo | None" = None) -
     return True
 
 
+def adds_information(text: str, question: str, min_new_terms: int = 2) -> bool:
+    """Whether an answer says something the question did not already say (not "X calls it what X calls it")."""
+    from .citations import strip_markers
+
+    asked = set(tokenize(question))
+    return len(set(tokenize(strip_markers(text))) - asked) >= min_new_terms
+
+
 def is_refusal_request(question: str) -> bool:
     """A request to break the rules or do something other than answer from the articles."""
     return any(p.search(question) for p in _INJECTION)

@@ -25,7 +25,7 @@ __all__ = ["Span", "candidate_spans", "split_sentences", "support_score", "suppo
            "numbers_in", "names_in", "MARKER"]
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-_LOOSE_MARKER = re.compile(r"\s*[\[(](?:source|passage|doc(?:ument)?)?\s*#?(\d+)[\])]", re.IGNORECASE)
+_LOOSE_MARKER = re.compile(r"\s*[\[(](?:source|passage|doc(?:ument)?)\s*#?(\d+)[\])]", re.IGNORECASE)
 _SENT_END = re.compile(r"(?<=[.!?])(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*[\"”’)]?\s+(?=[A-Z\"“(])")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NAME = re.compile(r"\b[A-Z][a-zA-Z’'\-]+(?:\s+[A-Z][a-zA-Z’'\-]+)*")

@@ -23,8 +23,7 @@ _PRONOUNS = re.compile(
     r"the meeting|the visit|the package|the council|the talks|the summit|the trip|the statement)\b",
     re.IGNORECASE,
 )
-_ELLIPSIS = re.compile(r"^\s*(and|what about|how about|also|why|when|where|who else|anything else)\b[^?]{0,40}\??\s*$",
-                       re.IGNORECASE)
+_ELLIPSIS = re.compile(r"^\s*(and|what about|how about|also|who else|anything else|then)\b", re.IGNORECASE)
 
 
 @dataclass
@@ -55,7 +54,7 @@ def normalise_history(history: list[Any] | None) -> list[dict[str, str]]:
 
 def needs_context(question: str) -> bool:
     q = question.strip()
-    if _ELLIPSIS.match(q):
+    if _ELLIPSIS.match(q) or len(q.split()) <= 3:
         return True
     if _PRONOUNS.search(q):
         # "What did NATO say about that?" needs context; "When did Scholz visit Kyiv?" doesn't.

@@ -20,6 +20,7 @@ from .answer import (
     build_messages,
     cosine_pairs,
     extractive_answer,
+    adds_information,
     has_answer_type,
     is_refusal_request,
 )
@@ -270,6 +271,9 @@ class Pipeline:
             if text and not has_answer_type(text, evidence.info.wants, evidence.info):
                 text, citations = "", []
                 meta["llm_rejected"] = f"verified draft gives no {evidence.info.wants}"
+            elif text and self.settings.answer_mode == "auto" and not adds_information(text, rewrite.question):
+                text, citations = "", []
+                meta["llm_rejected"] = "verified draft only restates the question"
         if not text and self.settings.answer_mode in ("auto", "extractive"):
             text, citations = extractive_answer(evidence)
             meta["extractive"] = True

@@ -1,0 +1,97 @@
+"""Citation enforcement: the model's citations are checked, fixed, dropped and renumbered in code.
+
+A fake chat model supplies exact drafts here (control flow only); retrieval, Chroma and embeddings are real."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import SEEDS, assert_answer_invariants
+
+from rag import Pipeline
+from rag.citations import enforce, split_sentences, support_score, supports
+
+NRC = "The extraordinary meeting will be followed by talks between U.S. and Russian officials in Geneva on January 9-10 and a meeting of the NATO-Russia Council on January 12."
+
+
+@pytest.fixture(scope="module")
+def llm_pipeline(tmp_path_factory):
+    from rag import Settings
+
+    settings = Settings.from_env({"RAG_HOME": str(tmp_path_factory.mktemp("cite")), "RAG_ANSWER_MODE": "llm",
+                                  "RAG_SEEDS_DIR": str(SEEDS)})
+    p = Pipeline(settings)
+    p.ingest([SEEDS])
+    return p
+
+
+def ask_with_draft(p, fake_chat, draft, question="When was the NATO-Russia Council meeting scheduled?"):
+    p._chat_model = fake_chat(draft)
+    return p.ask(question)
+
+
+def test_split_sentences_reads_markers():
+    parts = split_sentences("It met on January 12 [2]. Talks were in Geneva [1][3]. No marker here.")
+    assert parts == [("It met on January 12.", [2]), ("Talks were in Geneva.", [1, 3]), ("No marker here.", [])]
+
+
+def test_support_requires_numbers_names_and_order():
+    assert supports("The NATO-Russia Council met on January 12.", NRC)
+    assert not supports("The NATO-Russia Council met on January 14.", NRC), "a wrong number is unsupported"
+    assert not supports("Talks with Chinese officials took place in Geneva on January 9-10.", NRC), "a new name"
+    hard, _ = support_score("Council Russia NATO January meeting extraordinary officials Geneva talks U.S. 12", NRC)
+    assert not hard, "the span's words shuffled into another claim"
+
+
+def test_wrong_citation_is_recited_to_the_supporting_passage(llm_pipeline, fake_chat):
+    # [5] is a real passage number but not the one that says this; the sentence itself is supported elsewhere
+    answer = ask_with_draft(llm_pipeline, fake_chat, "A meeting of the NATO-Russia Council was set for January 12 [5].")
+    assert not answer.abstained
+    assert answer.metadata["sentences_recited"] + answer.metadata["sentences_kept"] >= 1
+    assert answer.citations[0].source == "001_7658c4148b7d94c0.txt"
+    assert "January 12" in answer.citations[0].quote
+    assert_answer_invariants(answer)
+
+
+def test_unsupported_sentences_are_dropped_and_citations_renumbered(llm_pipeline, fake_chat):
+    draft = (
+        "The meeting was cancelled because of snow [1]. "
+        "A meeting of the NATO-Russia Council was set for January 12 [3]. "
+        "Talks between U.S. and Russian officials were held in Geneva on January 9-10 [3]."
+    )
+    answer = ask_with_draft(llm_pipeline, fake_chat, draft)
+    assert "snow" not in answer.text
+    assert answer.metadata["sentences_dropped"] >= 1
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    assert answer.text.count("[1]") >= 1
+    assert_answer_invariants(answer)
+
+
+def test_a_draft_with_nothing_supported_abstains_in_llm_mode(llm_pipeline, fake_chat):
+    answer = ask_with_draft(llm_pipeline, fake_chat, "Paris is the capital of France [1]. Cats are great [2].")
+    assert answer.abstained and answer.citations == [] and "[" not in answer.text
+
+
+def test_a_draft_without_markers_still_gets_verified_citations(llm_pipeline, fake_chat):
+    answer = ask_with_draft(llm_pipeline, fake_chat, "A meeting of the NATO-Russia Council was set for January 12.")
+    assert not answer.abstained and answer.citations
+    assert_answer_invariants(answer)
+
+
+def test_auto_mode_falls_back_to_extractive_when_the_draft_fails(tmp_path, fake_chat):
+    from rag import Settings
+
+    p = Pipeline(Settings.from_env({"RAG_HOME": str(tmp_path), "RAG_SEEDS_DIR": str(SEEDS)}))
+    p.ingest([SEEDS])
+    p._chat_model = fake_chat("I don't know anything about that [1].")
+    answer = p.ask("When was the NATO-Russia Council meeting scheduled?")
+    assert answer.metadata["extractive"] is True and "January 12" in answer.text
+    assert_answer_invariants(answer, pipeline=p)
+
+
+def test_enforce_quotes_are_exact_spans(llm_pipeline):
+    passages = llm_pipeline.search("NATO-Russia Council January 12")
+    result = enforce("A meeting of the NATO-Russia Council was set for January 12 [1].", passages,
+                     llm_pipeline.index.original_text)
+    for c in result.citations:
+        assert llm_pipeline.index.original_text(c.source)[c.start : c.end] == c.quote
