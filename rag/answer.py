@@ -30,7 +30,7 @@ _DATE_WORDS = re.compile(
 )
 _NUMBER_WORDS = re.compile(
     r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|"
-    r"half|third|quarter|million|billion)\b",
+    r"half|third|quarter|million|billion)\b(?!-)",  # a count, not "seven-year-old"
     re.IGNORECASE,
 )
 _INJECTION = [
@@ -175,6 +175,13 @@ class Evidence:
     qualifying: list[tuple[float, Span]] = field(default_factory=list)  # candidates that answer the question type
 
 
+def _mentions(text: str, name: str) -> bool:
+    """``name`` occurs in ``text``, allowing transliteration variants (Zelensky, Zelenskiy, Zelenskyy)."""
+    if name in text:
+        return True
+    return len(name) >= 7 and re.search(r"\b" + re.escape(name[:6]), text) is not None
+
+
 def _idf(spans: list[Span]) -> dict[str, float]:
     df: dict[str, int] = {}
     for sp in spans:
@@ -184,7 +191,8 @@ def _idf(spans: list[Span]) -> dict[str, float]:
     return {t: math.log(1 + n / d) for t, d in df.items()}
 
 
-_MULTI = re.compile(r"\b(articles|different|reports|across|each|both|compare|and what|sources)\b", re.IGNORECASE)
+_MULTI = re.compile(r"\b(articles|different|reports|across|each|both|compare|sources|and (?:what|how|who|when|where|which|done))\b",
+                    re.IGNORECASE)
 
 
 def assess_evidence(question: str, passages: list[Passage], original, embed, *, min_score: float = 0.42,
@@ -210,7 +218,7 @@ def assess_evidence(question: str, passages: list[Passage], original, embed, *, 
         return Evidence(False, "the retrieved passages hold no sentences", info=info)
     context_text = " ".join(p.text for p in passages).lower().replace("’", "'")
     context_terms = set(tokenize(context_text))
-    missing = sorted(n for n in info.names if n not in context_text)
+    missing = sorted(n for n in info.names if not _mentions(context_text, n))
     missing += sorted(x for x in info.numbers if x not in numbers_in(context_text))
     if missing:
         return Evidence(False, "the question names things the articles don't mention", info=info, missing=missing)
@@ -227,14 +235,16 @@ def assess_evidence(question: str, passages: list[Passage], original, embed, *, 
     q_weight = sum(idf.get(t, 1.0) for t in q_terms) or 1.0
     # The question's distinctive names (not those in most passages, like "NATO" here) must be in the answer.
     lowered = [sp.text.lower().replace("’", "'") for sp in candidates]
-    rare_names = {n for n in info.names if sum(n in low for low in lowered) <= max(2, 0.3 * len(candidates))}
+    rare_names = {n for n in info.names if sum(_mentions(low, n) for low in lowered) <= max(2, 0.3 * len(candidates))}
     ranked, qualifying = [], []
     for sp, d, low in zip(candidates, dense, lowered):
         sp_terms = set(tokenize(sp.text))
         lex = sum(idf.get(t, 1.0) for t in q_terms if t in sp_terms) / q_weight
         typed = has_answer_type(sp.text, info.wants, info)
-        named = (not info.names or any(n in low for n in info.names)) and (
-            not rare_names or any(n in low for n in rare_names))
+        # names may sit in the sentence just before ("Scholz visited ... The primary focus of their discussion ...")
+        near = original(sp.source)[max(0, sp.start - 600) : sp.end].lower().replace("’", "'")
+        named = (not info.names or any(_mentions(near, n) for n in info.names)) and (
+            not rare_names or any(_mentions(near, n) for n in rare_names))
         score = 0.55 * float(d) + 0.45 * lex - 0.01 * (sp.passage_rank - 1)
         score -= 0.0 if typed else 0.2
         score -= 0.0 if named else 0.1

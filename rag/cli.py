@@ -39,7 +39,9 @@ def cmd_ingest(args) -> int:
     p = _pipeline()
     paths = args.paths or [p.settings.seeds_dir]
     report = p.rebuild(paths, _progress_bar()) if args.rebuild else p.ingest(paths, _progress_bar())
-    print(json.dumps(report.to_dict(), indent=2) if args.json else report.summary())
+    print(json.dumps(report.to_dict(), indent=2) if args.json else report.summary().split("\n")[0])
+    for path, reason in report.refused:  # reasons (each names its fix) go to stderr like every other error
+        print(f"refused {path}: {reason}", file=sys.stderr)
     return 0 if not report.refused or report.added or report.updated or report.unchanged else 2
 
 
@@ -124,7 +126,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    for i, word in enumerate(argv):  # `rag eval --check`: the options after eval/bench are theirs
+        if not word.startswith("-"):
+            if word in ("eval", "bench"):
+                argv.insert(i + 1, "--")
+            break
     args = build_parser().parse_args(argv)
+    if getattr(args, "rest", None) and args.rest[0] == "--":
+        args.rest = args.rest[1:]
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
     try:
         return args.func(args)

@@ -97,6 +97,11 @@ class Settings:
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> "Settings":
         env = dict(os.environ if env is None else env)
+        # secrets first, so that no error below (a token pasted into the wrong variable) can echo one
+        for secret in (env.get("OPENAI_API_KEY"), env.get("RAG_CHROMA_TOKEN"), env.get("RAG_AUTH")):
+            register_secret(secret)
+        if ":" in env.get("RAG_AUTH", ""):
+            register_secret(env["RAG_AUTH"].split(":", 1)[1])
         values: dict[str, Any] = {}
         special = {"openai_api_key": "OPENAI_API_KEY", "openai_base_url": "OPENAI_BASE_URL"}
         for f in fields(cls):
