@@ -48,7 +48,7 @@ _INJECTION = [
 
 _DURATION = re.compile(
     r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|several|a few|half)[\s-]+(?:and a half[\s-]+)?"
-    r"(?:day|hour|week|month|year|minute)s?\b|\b(?:days|hours|weeks|months|years)\b",
+    r"(?:day|hour|week|month|year|minute)s?\b",
     re.IGNORECASE,
 )
 _MONEY = re.compile(r"[$€£]\s?\d|\b\d[\d,.]*\s*(?:million|billion|trillion|dollars|euros)\b", re.IGNORECASE)
@@ -158,6 +158,22 @@ def adds_information(text: str, question: str, min_new_terms: int = 2) -> bool:
 
     asked = set(tokenize(question))
     return len(set(tokenize(strip_markers(text))) - asked) >= min_new_terms
+
+
+def covers_best_evidence(text: str, evidence: "Evidence", share: float = 0.6) -> bool:
+    """Whether a (verified) model answer keeps what the best qualifying sentence adds to the question: its
+    numbers, and most of its other new terms. A true but beside-the-point sentence is not an answer."""
+    from .citations import strip_markers
+
+    if not evidence.qualifying or evidence.info is None:
+        return True
+    best = evidence.qualifying[0][1].text
+    asked = set(tokenize(evidence.info.text))
+    answer_terms = set(tokenize(best)) - asked
+    said = set(tokenize(strip_markers(text)))
+    if not numbers_in(best) - numbers_in(evidence.info.text) <= numbers_in(text) | numbers_in(evidence.info.text):
+        return False
+    return not answer_terms or len(answer_terms & said) / len(answer_terms) >= share
 
 
 def is_refusal_request(question: str) -> bool:

@@ -60,7 +60,8 @@ def candidate_spans(passages: list[Passage], original: Callable[[str], str], *, 
         spans = []
         for i, (s, e) in enumerate(sents):
             spans.append(Span(p.source, p.title, p.id, s, e, text[s:e], p.chunk.date, p.rank))
-            if pairs and i + 1 < len(sents) and sents[i + 1][0] - e <= 3:  # a pair only when adjacent in the file
+            # a pair only of neighbours: never glue a quote across a blank line (a paragraph or section break)
+            if pairs and i + 1 < len(sents) and sents[i + 1][0] - e <= 3 and "\n\n" not in text[e : sents[i + 1][0]]:
                 s2, e2 = sents[i + 1]
                 spans.append(Span(p.source, p.title, p.id, s, e2, text[s:e2], p.chunk.date, p.rank))
         out.append(spans)

@@ -78,6 +78,8 @@ class MiniLMEmbeddings(Embeddings):
         self._session = ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}
         self._lock = threading.Lock()
+        self._cache: dict[str, np.ndarray] = {}
+        self.cache_size = 50_000
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
@@ -103,6 +105,18 @@ class MiniLMEmbeddings(Embeddings):
 
     def embed_array(self, texts: list[str]) -> np.ndarray:
         return self._embed(list(texts))
+
+    def embed_cached(self, texts: list[str]) -> np.ndarray:
+        """Like :meth:`embed_array`, remembering sentence vectors (the same article sentences are scored for many
+        questions; a vector depends only on its text)."""
+        texts = list(texts)
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            for t, v in zip(missing, self._embed(missing)):
+                if len(self._cache) >= self.cache_size:
+                    self._cache.pop(next(iter(self._cache)))
+                self._cache[t] = v
+        return np.stack([self._cache[t] for t in texts]) if texts else self._embed([])
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self._embed(list(texts)).tolist()

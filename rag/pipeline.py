@@ -21,6 +21,7 @@ from .answer import (
     cosine_pairs,
     extractive_answer,
     adds_information,
+    covers_best_evidence,
     has_answer_type,
     is_refusal_request,
 )
@@ -231,8 +232,15 @@ class Pipeline:
         self.index.check()
         passages = self.retriever.search(rewrite.question)
         meta["retrieval_ms"] = _ms(t)
-        embed = self.index.embeddings.embed_array
-        evidence = assess_evidence(rewrite.question, passages, self.index.original_text, embed, asked=question)
+        embed = self.index.embeddings.embed_cached
+        texts: dict[str, str] = {}  # one read of each cited file per question
+
+        def original(source: str) -> str:
+            if source not in texts:
+                texts[source] = self.index.original_text(source)
+            return texts[source]
+
+        evidence = assess_evidence(rewrite.question, passages, original, embed, asked=question)
         if not evidence.ok:
             meta.update(abstain_reason=evidence.reason, missing_terms=evidence.missing, total_ms=_ms(started))
             text = abstention_text(question, passages, evidence.reason)
@@ -264,7 +272,7 @@ class Pipeline:
                                fix="Retry; if it persists, check the server.")
             meta["llm_ms"] = _ms(t)
             meta["draft"] = "".join(draft)
-            enforced = enforce(meta["draft"], passages, self.index.original_text, cosine_pairs(embed))
+            enforced = enforce(meta["draft"], passages, original, cosine_pairs(embed))
             meta.update(sentences_kept=enforced.kept, sentences_dropped=len(enforced.dropped),
                         sentences_recited=enforced.recited)
             text, citations = enforced.text, enforced.citations
@@ -274,6 +282,9 @@ class Pipeline:
             elif text and self.settings.answer_mode == "auto" and not adds_information(text, rewrite.question):
                 text, citations = "", []
                 meta["llm_rejected"] = "verified draft only restates the question"
+            elif text and self.settings.answer_mode == "auto" and not covers_best_evidence(text, evidence):
+                text, citations = "", []
+                meta["llm_rejected"] = "verified draft leaves out what the best evidence sentence says"
         if not text and self.settings.answer_mode in ("auto", "extractive"):
             text, citations = extractive_answer(evidence)
             meta["extractive"] = True
