@@ -289,7 +289,7 @@ def split_into_sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?:(?<=[.!?])|(?<=[.!?][\"”’]))\s+(?=[A-Z“\"])", text.strip()) if s]
 
 
-def extractive_answer(evidence: Evidence, *, max_sentences: int = 3, ratio: float = 0.8) -> tuple[str, list[Citation]]:
+def extractive_answer(evidence: Evidence, *, max_sentences: int = 4, ratio: float = 0.65) -> tuple[str, list[Citation]]:
     """The best qualifying sentence, plus up to two more near-best ones (for questions that ask across articles,
     the best qualifying sentence of each other article first), each quoted verbatim and cited to its own span."""
     first_score, first = evidence.qualifying[0]
