@@ -189,6 +189,7 @@ class Evidence:
     info: QuestionInfo | None = None
     missing: list[str] = field(default_factory=list)
     qualifying: list[tuple[float, Span]] = field(default_factory=list)  # candidates that answer the question type
+    named: set[tuple[str, int, int]] = field(default_factory=set)  # candidates near the question's distinctive names
 
 
 def _mentions(text: str, name: str) -> bool:
@@ -253,6 +254,7 @@ def assess_evidence(question: str, passages: list[Passage], original, embed, *, 
     lowered = [sp.text.lower().replace("’", "'") for sp in candidates]
     rare_names = {n for n in info.names if sum(_mentions(low, n) for low in lowered) <= max(2, 0.3 * len(candidates))}
     ranked, qualifying = [], []
+    named_spans: set[tuple[str, int, int]] = set()
     for sp, d, low in zip(candidates, dense, lowered):
         sp_terms = set(tokenize(sp.text))
         lex = sum(idf.get(t, 1.0) for t in q_terms if t in sp_terms) / q_weight
@@ -269,6 +271,8 @@ def assess_evidence(question: str, passages: list[Passage], original, embed, *, 
         if sp.end - sp.start > 450:
             score -= 0.05
         ranked.append((score, sp))
+        if named:
+            named_spans.add((sp.source, sp.start, sp.end))
         if typed and named and lex >= min_focus:
             qualifying.append((score, sp))
     ranked.sort(key=lambda x: -x[0])
@@ -282,7 +286,7 @@ def assess_evidence(question: str, passages: list[Passage], original, embed, *, 
                         qualifying=qualifying)
     if _NOT_DISCLOSED.search(best.text):
         return Evidence(False, "the articles say this was not disclosed", ranked, info, qualifying=qualifying)
-    return Evidence(True, "", ranked, info, qualifying=qualifying)
+    return Evidence(True, "", ranked, info, qualifying=qualifying, named=named_spans)
 
 
 def split_into_sentences(text: str) -> list[str]:
@@ -309,7 +313,8 @@ def extractive_answer(evidence: Evidence, *, max_sentences: int = 4, ratio: floa
     for score, sp in evidence.ranked:
         if len(picked) >= max_sentences or score < first_score * ratio:
             break
-        if not overlaps(sp):
+        # more sentences only about the same subject (a question about Town007 gets nothing about Town017)
+        if not overlaps(sp) and (sp.source, sp.start, sp.end) in evidence.named:
             picked.append(sp)
     parts, citations = [], []
     for n, sp in enumerate(picked, 1):

@@ -100,6 +100,12 @@ def check_rewrite(candidate: str, question: str, history: list[dict[str, str]]) 
         return "much longer than the question"
     if "\n" in c.strip():
         return "more than one line"
+    if re.search(r"\[\d+\]", c) or not (c.endswith("?") or re.match(r"(?i)(what|who|when|where|why|how|which|is|are|"
+                                                                  r"was|were|did|does|do|can|could|will|would)\b", c)):
+        return "not a question"
+    own_terms = set(tokenize(question))
+    if own_terms and len(own_terms & set(tokenize(c))) / len(own_terms) < 0.5:
+        return "dropped what the question asks"
     q_names = names_in(question) - {question.split()[0].lower()}
     if not q_names <= names_in(c) | {w.lower() for w in c.split()}:
         return "lost the question's own names"
