@@ -189,14 +189,14 @@ class Evidence:
     info: QuestionInfo | None = None
     missing: list[str] = field(default_factory=list)
     qualifying: list[tuple[float, Span]] = field(default_factory=list)  # candidates that answer the question type
-    named: set[tuple[str, int, int]] = field(default_factory=set)  # candidates near the question's distinctive names
+    named: set[tuple[str, int, int]] = field(default_factory=set)  # candidates naming the question's distinctive names
 
 
 def _mentions(text: str, name: str) -> bool:
     """``name`` occurs in ``text``, allowing transliteration variants (Zelensky, Zelenskiy, Zelenskyy)."""
     if name in text:
         return True
-    return len(name) >= 7 and re.search(r"\b" + re.escape(name[:6]), text) is not None
+    return len(name) >= 7 and name.isalpha() and re.search(r"\b" + re.escape(name[:6]), text) is not None
 
 
 def _idf(spans: list[Span]) -> dict[str, float]:
@@ -271,8 +271,9 @@ def assess_evidence(question: str, passages: list[Passage], original, embed, *, 
         if sp.end - sp.start > 450:
             score -= 0.05
         ranked.append((score, sp))
-        if named:
-            named_spans.add((sp.source, sp.start, sp.end))
+        if (not info.names or any(_mentions(low, n) for n in info.names)) and (
+                not rare_names or any(_mentions(low, n) for n in rare_names)):
+            named_spans.add((sp.source, sp.start, sp.end))  # names in the sentence itself, not just nearby
         if typed and named and lex >= min_focus:
             qualifying.append((score, sp))
     ranked.sort(key=lambda x: -x[0])

@@ -28,7 +28,7 @@ MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _LOOSE_MARKER = re.compile(r"\s*[\[(](?:source|passage|doc(?:ument)?)\s*#?(\d+)[\])]", re.IGNORECASE)
 _SENT_END = re.compile(r"(?<=[.!?])(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*[\"”’)]?\s+(?=[A-Z\"“(])")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_NAME = re.compile(r"\b[A-Z][a-zA-Z’'\-]+(?:\s+[A-Z][a-zA-Z’'\-]+)*")
+_NAME = re.compile(r"\b[A-Z][a-zA-Z0-9’'\-]+(?:\s+[A-Z][a-zA-Z0-9’'\-]+)*")
 _GENERIC_CAPS = frozenset("""The A An In On At It This That These Those He She They We I But And Or However Meanwhile
 Also According As After Before When While If Although Instead Furthermore Notably Mr Mrs Ms Dr Some Yes No
 Sources Source Answer Based Here There What Who Which Where Why How""".split())

@@ -46,13 +46,15 @@ _OBJECTS = ["a new ferry terminal", "the water pipeline", "a wind farm", "the sc
             "the hospital wing", "a tram line", "the grain subsidy", "a data centre", "the flood barrier"]
 
 
-def make_articles(folder: Path, n: int = 40, paragraphs: int = 3) -> Path:
-    """``n`` distinct generated articles (a few chunks each), reproducible."""
+def make_articles(folder: Path, n: int = 40, paragraphs: int = 3, only: list[int] | None = None,
+                  version: int = 0) -> Path:
+    """``n`` distinct generated articles (a few chunks each), reproducible; ``only`` rewrites just those
+    articles, with the text of ``version``."""
     import random
 
     folder.mkdir(parents=True, exist_ok=True)
-    for i in range(n):
-        r = random.Random(i)
+    for i in (range(n) if only is None else only):
+        r = random.Random(i + 1000 * version)
         town = f"Town{i:03d}"
         lines = [f"{town} report number {i}", ""]
         for _ in range(paragraphs):
@@ -148,7 +150,11 @@ def test_kill_9_during_ingest_then_reingest(tmp_path):
     outcomes = []
     # time-based kills (start-up, opening the index, first files), then kills keyed to the progress bar
     # (mid-ingest, wherever the next file happens to be: record, chunk delete, chunk upsert or 'done' record)
-    for kind, at in [("time", 0.5), ("time", 1.5), ("time", 3.0), ("progress", 1), ("progress", 2), ("progress", 1)]:
+    # Before every run a dozen articles get new text, so each run has several write groups of work left however
+    # far the previous one got (and the kills also land while files are being replaced, not only added).
+    for run, (kind, at) in enumerate([("progress", 1), ("time", 0.5), ("progress", 2), ("time", 1.5),
+                                      ("progress", 1), ("time", 3.0)], 1):
+        make_articles(folder, only=[(run * 7 + j) % 40 for j in range(12)], version=run)
         proc = _ingest_proc(home, folder)
         reader = _Reader(proc.stderr)
         start = time.monotonic()
