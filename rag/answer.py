@@ -324,25 +324,36 @@ def extractive_answer(evidence: Evidence, *, max_sentences: int = 4, ratio: floa
     return " ".join(parts), citations
 
 
-def build_messages(question: str, passages: list[Passage], focus: list[Span] | None = None,
-                   original=None) -> list[tuple[str, str]]:
-    """The prompt. With ``focus`` (the best-ranked sentences) each passage shows only those of its sentences, in
-    file order: a small model reads ~250 tokens instead of ~1,000, answers sooner and copies more faithfully."""
-    chosen: dict[str, list[Span]] = {}
-    for sp in focus or []:
-        chosen.setdefault(sp.chunk_id, []).append(sp)
+def _short_title(title: str, words: int = 8) -> str:
+    parts = title.replace("…", "").split()
+    return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
+
+
+def build_messages(question: str, passages: list[Passage], focus: list[Span] | None = None) -> list[tuple[str, str]]:
+    """The prompt. With ``focus`` (the best-ranked sentences and sentence pairs) each passage shows only the
+    sentences those cover, each once, in file order; a sentence already shown under an earlier passage (chunks
+    overlap) is not repeated. A small model reads ~250 tokens instead of ~1,000, answers sooner and copies more
+    faithfully. Passage numbers stay those of ``passages``: that is what the model's [n] refers to."""
+    shown: set[tuple[str, int, int]] = set()
     blocks = []
     for i, p in enumerate(passages, 1):
         if focus is not None:
-            spans = sorted(chosen.get(p.id, []), key=lambda sp: sp.start)
-            if not spans:
+            mine = [sp for sp in focus if sp.chunk_id == p.id]
+            sentences = []
+            for s, e in p.chunk.sentences:
+                cover = next((sp for sp in mine if sp.start <= s and e <= sp.end), None)
+                if cover is not None and (p.source, s, e) not in shown:
+                    shown.add((p.source, s, e))
+                    sentences.append(cover.text[s - cover.start : e - cover.start])
+            if not sentences:
                 continue
-            body = " ".join(sp.text for sp in spans)
+            body = " ".join(" ".join(t.split()) for t in sentences)
         else:
             body = p.text
         body = body.replace("<", "‹").replace(">", "›")  # a passage cannot close its own tag
+        title = _short_title(p.title).replace('"', "'").replace("<", "‹").replace(">", "›")
         date = f" date=\"{p.chunk.date}\"" if p.chunk.date else ""
-        blocks.append(f"<passage n=\"{i}\" title=\"{p.title}\"{date}>\n{body}\n</passage>")
+        blocks.append(f"<passage n=\"{i}\" title=\"{title}\"{date}>\n{body}\n</passage>")
     return [
         ("system", load_prompt("answer_system")),
         ("human", render("answer_user", passages="\n\n".join(blocks), question=question)),
