@@ -21,7 +21,7 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -238,10 +238,12 @@ class Index:
             }
             for doc, n_chunks in items
         ]
-        self._call(lambda: self.files.upsert(
-            ids=[doc.source for doc, _ in items], documents=[doc.text for doc, _ in items], metadatas=metas,
-            embeddings=[[1.0]] * len(items),
-        ))
+        ids = [doc.source for doc, _ in items]
+        if status == "done":  # the 'pending' write before it stored the text: only the metadata changes now
+            self._call(lambda: self.files.update(ids=ids, metadatas=metas))
+        else:
+            self._call(lambda: self.files.upsert(ids=ids, documents=[doc.text for doc, _ in items], metadatas=metas,
+                                                 embeddings=[[1.0]] * len(items)))
         if bump:
             self._bump()
 
@@ -299,8 +301,14 @@ class Index:
                     report.removed.append(source)
             report.chunks_written = total_chunks
             report.chunks_total = self._call(lambda: self.chunks.count())
+        self._release_bulk()
         report.seconds = time.perf_counter() - started
         return report
+
+    def _release_bulk(self) -> None:
+        release = getattr(self.embeddings, "release_bulk", None)  # tests and the bench swap the embeddings
+        if release is not None:
+            release()
 
     def _groups(self, planned: list) -> Iterable[list]:
         """Consecutive files packed into groups of about ``embed_batch * 16`` chunks: one embedding call and a few
@@ -327,7 +335,8 @@ class Index:
         Going ``pending`` changes what is servable only for files that were ``done`` before (``replacing``)."""
         self._put_records([(doc, len(chunks)) for doc, chunks in items], "pending", bump=replacing)
         sources = [doc.source for doc, _ in items]
-        self._call(lambda: self.chunks.delete(where={"source": {"$in": sources}}))
+        if replacing:  # a file without a record has no chunks: they are only ever written after its record
+            self._call(lambda: self.chunks.delete(where={"source": {"$in": sources}}))
         pairs = [(doc, c) for doc, chunks in items for c in chunks]
         vectors = self.embeddings.embed_array([c.text for _, c in pairs])
         step = 1000  # below Chroma's max batch size
@@ -347,9 +356,6 @@ class Index:
         self._put_records([(doc, len(chunks)) for doc, chunks in items], "done")
         if progress:
             progress(f"indexing {items[-1][0].source}", done + len(pairs), total)
-
-    def _write_file(self, doc: Document, chunks: list[Chunk], progress: ProgressFn | None, done: int, total: int) -> None:
-        self._write_files([(doc, chunks)], progress, done, total)
 
     def add_documents(self, docs: Iterable[Document], progress: ProgressFn | None = None) -> IngestReport:
         """Index already-parsed documents (uploads, tests). Same hashing and records as :meth:`ingest`."""
@@ -374,6 +380,7 @@ class Index:
                     report.chunks_written += len(chunks)
                     (report.updated if kind == "updated" else report.added).append(doc.source)
             report.chunks_total = self._call(lambda: self.chunks.count())
+        self._release_bulk()
         report.seconds = time.perf_counter() - started
         return report
 
@@ -392,48 +399,49 @@ class Index:
         return self.chunks_of({s: (r.hash, r.n_chunks) for s, r in records.items() if r.status == "done"}, page)
 
     def chunks_of(self, files: dict[str, tuple[str, int]], page: int = 1000) -> list[Chunk]:
-        """The chunks of ``files`` ({source: (file hash, chunk count)}) written for that hash, sorted.
+        """The chunks of ``files`` ({source: (file hash, chunk count)}) written for that hash, sorted."""
+        out = [c for batch in self.iter_chunks(files, page) for c in batch]
+        out.sort(key=lambda c: (c.source, c.n))
+        return out
 
-        Read by source in batches of about ``page`` chunks (an indexed lookup) rather than by offset, which gets
-        slower with every page (22 s for 100k chunks by offset, 11 s by source)."""
-        out: list[Chunk] = []
+    def iter_chunks(self, files: dict[str, tuple[str, int]], page: int = 1000) -> Iterator[list[Chunk]]:
+        """The chunks of ``files`` written for their current hash, in batches of about ``page`` chunks, so a
+        caller that keeps only what it needs of each batch never holds the whole corpus's text.
+
+        Read by source (an indexed lookup) rather than by offset, which gets slower with every page (22 s for
+        100k chunks by offset, 11 s by source)."""
         batch: list[str] = []
         n = 0
 
-        def flush() -> None:
+        def read() -> list[Chunk]:
             got = self._call(lambda: self.chunks.get(where={"source": {"$in": batch}},
                                                      include=["documents", "metadatas"]))
-            for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
-                if files.get(meta.get("source"), ("",))[0] == meta.get("file_hash"):
-                    out.append(Chunk.from_record(cid, text, meta))
+            return [Chunk.from_record(cid, text, meta)
+                    for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"])
+                    if files.get(meta.get("source"), ("",))[0] == meta.get("file_hash")]
 
         for source in sorted(files):
             batch.append(source)
             n += max(1, files[source][1])
             if n >= page or len(batch) >= 500:
-                flush()
+                yield read()
                 batch, n = [], 0
         if batch:
-            flush()
-        out.sort(key=lambda c: (c.source, c.n))
-        return out
+            yield read()
+
+    def chunks_by_id(self, ids: list[str]) -> dict[str, tuple[Chunk, str]]:
+        """{chunk id: (chunk, hash of the file version it was written for)} for the ids that exist."""
+        if not ids:
+            return {}
+        got = self._call(lambda: self.chunks.get(ids=list(ids), include=["documents", "metadatas"]))
+        return {cid: (Chunk.from_record(cid, text, meta), meta.get("file_hash", ""))
+                for cid, text, meta in zip(got["ids"], got["documents"], got["metadatas"])}
 
     def dense_ids(self, vector: list[float], k: int) -> list[tuple[str, float]]:
         """Ids and cosine similarities of the ``k`` nearest chunks. Asks Chroma for ids and distances only:
         fetching documents and metadata too costs ~10x more at 100k chunks (p95 ~100 ms against ~10 ms)."""
         got = self._call(lambda: self.chunks.query(query_embeddings=[vector], n_results=k, include=["distances"]))
         return [(cid, 1.0 - float(d)) for cid, d in zip(got["ids"][0], got["distances"][0])]
-
-    def dense_search(self, vector: list[float], k: int) -> list[tuple[Chunk, float]]:
-        got = self._call(
-            lambda: self.chunks.query(
-                query_embeddings=[vector], n_results=k, include=["documents", "metadatas", "distances"]
-            )
-        )
-        out = []
-        for cid, text, meta, dist in zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0]):
-            out.append((Chunk.from_record(cid, text, meta), 1.0 - float(dist)))
-        return out
 
     def rebuild(self, paths: Iterable[str | Path], progress: ProgressFn | None = None) -> IngestReport:
         """Drop everything and ingest ``paths`` again (the documented way out of a corrupt index)."""

@@ -57,7 +57,7 @@ class LlamaCppChat(BaseChatModel):
     """A LangChain chat model over a local GGUF file (llama-cpp-python), with streaming."""
 
     model_path: str
-    n_ctx: int = 4096
+    n_ctx: int = 2048
     n_threads: int = 2
     max_tokens: int = 160
     temperature: float = 0.0

@@ -54,7 +54,7 @@ class Settings:
     temperature: float = 0.0  # RAG_TEMPERATURE
     llm_timeout: float = 60.0  # RAG_LLM_TIMEOUT seconds
     llm_retries: int = 2  # RAG_LLM_RETRIES
-    n_ctx: int = 4096  # RAG_N_CTX for local GGUF models
+    n_ctx: int = 2048  # RAG_N_CTX for local GGUF models (prompts here stay under ~700 tokens)
     n_threads: int = 2  # RAG_N_THREADS for local GGUF models
 
     # limits

@@ -136,7 +136,7 @@ def test_kill_9_during_ingest_then_reingest(tmp_path):
         "from rag import Pipeline, Settings\n"
         f"p = Pipeline(Settings.from_env({{'RAG_HOME': {str(home)!r}}}), auto_ingest=False)\n"
         "recs = p.index.file_records()\n"
-        "served = {c.source for c in p.retriever.chunks}\n"
+        "served = p.retriever.sources\n"
         "print(json.dumps({'pending': sorted(s for s, r in recs.items() if r.status != 'done'),"
         " 'served': sorted(served)}))\n"
     )
