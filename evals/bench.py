@@ -752,7 +752,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--answers", type=int, default=10, help="answered questions at the smallest size")
     p.add_argument("--answers-large", type=int, default=2, help="answered questions at the other sizes")
     p.add_argument("--embed-max", type=int, default=10000, help="largest size embedded for real; larger are derived")
-    p.add_argument("--raw-sample", type=int, default=2000, help="texts for the raw embedding throughput")
+    p.add_argument("--raw-sample", type=int, default=1000, help="texts for the raw embedding throughput")
     p.add_argument("--slices", type=int, default=4,
                    help="ingest the corpora from 5000 chunks up in this many interleaved slices")
     p.add_argument("--profile-files", type=int, default=40, help="files in the profiled ingest (0: no profiles)")
