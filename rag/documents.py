@@ -486,6 +486,26 @@ def _shorten(s: str, limit: int = 90) -> str:
     return cut + "…"
 
 
+_FACT_LINE = re.compile(r"[A-Z][\w .'’/&()-]{1,40}:\s+\S.{0,60}")  # "Authorization date: 10/22"
+
+
+def _record_lines(text: str, entries: list[tuple[int, int, bool]], keep: list[bool]) -> set[int]:
+    """Among the lines before the first paragraph: "label: value" lines that carry a number (not a publication
+    date) and the up to two name lines right above each. They state facts (a mission and its authorisation
+    date), unlike the menu lines around them, so cleaning keeps them."""
+    facts = [i for i, (s, e, _) in enumerate(entries)
+             if keep[i] and _FACT_LINE.fullmatch(text[s:e].strip()) and re.search(r"\d", text[s:e])
+             and not _DATE_LABEL_RE.match(text[s:e])]
+    out = set(facts)
+    for i in facts:
+        for j in range(i - 1, max(-1, i - 3), -1):
+            s, e, _ = entries[j]
+            if j in out or not keep[j] or not _is_headline(text[s:e]) or re.search(r"\s[|›»>]\s", text[s:e]):
+                break  # not a name line: a fact, boilerplate, a sentence, or a breadcrumb such as "World | Europe"
+            out.add(j)
+    return out
+
+
 def _clean(
     text: str, *, markdown: bool, html_title: str = "", html_date: str | None = None
 ) -> tuple[str, str | None, list[tuple[int, int]]]:
@@ -536,13 +556,15 @@ def _clean(
     title_index: int | None = None
     if paragraphs:
         first, last = paragraphs[0], paragraphs[-1]
-        # leading navigation/menu lines: keep only one title-like line (and markdown headings, bylines)
+        records = _record_lines(text, entries[:first], keep)
+        # leading navigation/menu lines: keep only one title-like line (and markdown headings, bylines, and
+        # records such as "EUMAM Ukraine / EU Military Assistance Mission Ukraine / Authorization date: 10/22")
         for i in range(first):
             s, e, heading = entries[i]
             line = text[s:e]
             if not keep[i]:
                 continue
-            if heading or _BYLINE.match(line):
+            if heading or _BYLINE.match(line) or i in records:
                 continue
             if title_index is None and _is_headline(line) and (not title or _repeats_title(line, title)):
                 title_index = i

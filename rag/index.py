@@ -279,17 +279,10 @@ class Index:
                     report.unchanged.append(doc.source)
                 else:
                     todo.append((doc, "updated" if rec else "added"))
-            total_chunks = 0
             planned = [(doc, kind, chunk_document(doc, chunk_tokens=self.settings.chunk_tokens,
                                                  overlap_tokens=self.settings.chunk_overlap_tokens))
                        for doc, kind in todo]
-            total = sum(len(c) for _, _, c in planned)
-            for group in self._groups(planned):
-                self._write_files([(doc, chunks) for doc, _, chunks in group], progress, total_chunks, total,
-                                  replacing=any(kind == "updated" for _, kind, _ in group))
-                for doc, kind, chunks in group:
-                    total_chunks += len(chunks)
-                    (report.added if kind == "added" else report.updated).append(doc.source)
+            self._write_planned(planned, progress, report)
             # Files that were ingested from one of these folders and are gone now.
             folders = [d for p in paths if p.is_dir() for d in (Path(os.path.abspath(p)), p.resolve())]
             for source, rec in records.items():
@@ -299,7 +292,6 @@ class Index:
                 if any(rec_path.is_relative_to(d) for d in folders) and not rec_path.exists():
                     self.remove(source)
                     report.removed.append(source)
-            report.chunks_written = total_chunks
             report.chunks_total = self._call(lambda: self.chunks.count())
         self._release_bulk()
         report.seconds = time.perf_counter() - started
@@ -329,16 +321,29 @@ class Index:
         if group:
             yield group
 
-    def _write_files(self, items: list[tuple[Document, list[Chunk]]], progress: ProgressFn | None, done: int,
-                     total: int, replacing: bool = True) -> None:
-        """Write several files: all marked ``pending`` before any chunk changes, ``done`` after all are written.
-        Going ``pending`` changes what is servable only for files that were ``done`` before (``replacing``)."""
+    def _write_planned(self, planned: list[tuple[Document, str, list[Chunk]]], progress: ProgressFn | None,
+                       report: IngestReport) -> None:
+        """Embed and store planned files, a group at a time (see :meth:`_groups`)."""
+        total = sum(len(chunks) for _, _, chunks in planned)
+        for group in self._groups(planned):
+            items = [(doc, chunks) for doc, _, chunks in group]
+            vectors = self.embeddings.embed_array([c.text for _, chunks in items for c in chunks])
+            self._store_files(items, vectors, replacing=any(kind == "updated" for _, kind, _ in group))
+            for doc, kind, chunks in group:
+                (report.updated if kind == "updated" else report.added).append(doc.source)
+                report.chunks_written += len(chunks)
+            if progress:
+                progress(f"indexing {items[-1][0].source}", report.chunks_written, total)
+
+    def _store_files(self, items: list[tuple[Document, list[Chunk]]], vectors: Any, replacing: bool) -> None:
+        """Store several embedded files: all marked ``pending`` before any chunk changes, ``done`` after all are
+        written. Going ``pending`` changes what is servable only for files that were ``done`` before
+        (``replacing``)."""
         self._put_records([(doc, len(chunks)) for doc, chunks in items], "pending", bump=replacing)
         sources = [doc.source for doc, _ in items]
         if replacing:  # a file without a record has no chunks: they are only ever written after its record
             self._call(lambda: self.chunks.delete(where={"source": {"$in": sources}}))
         pairs = [(doc, c) for doc, chunks in items for c in chunks]
-        vectors = self.embeddings.embed_array([c.text for _, c in pairs])
         step = 1000  # below Chroma's max batch size
         for i in range(0, len(pairs), step):
             part = pairs[i : i + step]
@@ -347,15 +352,9 @@ class Index:
                 m = c.metadata()
                 m["file_hash"] = doc.hash
                 metas.append(m)
-            self._call(
-                lambda: self.chunks.upsert(
-                    ids=[c.id for _, c in part], documents=[c.text for _, c in part], metadatas=metas,
-                    embeddings=vectors[i : i + step],
-                )
-            )
+            self._call(lambda: self.chunks.upsert(ids=[c.id for _, c in part], documents=[c.text for _, c in part],
+                                                  metadatas=metas, embeddings=vectors[i : i + step]))
         self._put_records([(doc, len(chunks)) for doc, chunks in items], "done")
-        if progress:
-            progress(f"indexing {items[-1][0].source}", done + len(pairs), total)
 
     def add_documents(self, docs: Iterable[Document], progress: ProgressFn | None = None) -> IngestReport:
         """Index already-parsed documents (uploads, tests). Same hashing and records as :meth:`ingest`."""
@@ -372,13 +371,7 @@ class Index:
                 chunks = chunk_document(doc, chunk_tokens=self.settings.chunk_tokens,
                                         overlap_tokens=self.settings.chunk_overlap_tokens)
                 planned.append((doc, "updated" if rec else "added", chunks))
-            total = sum(len(c) for _, _, c in planned)
-            for group in self._groups(planned):
-                self._write_files([(doc, chunks) for doc, _, chunks in group], progress, report.chunks_written, total,
-                                  replacing=any(kind == "updated" for _, kind, _ in group))
-                for doc, kind, chunks in group:
-                    report.chunks_written += len(chunks)
-                    (report.updated if kind == "updated" else report.added).append(doc.source)
+            self._write_planned(planned, progress, report)
             report.chunks_total = self._call(lambda: self.chunks.count())
         self._release_bulk()
         report.seconds = time.perf_counter() - started

@@ -31,7 +31,6 @@ BOILERPLATE = [
     "Leave comment here",
     "Leave a Comment",
     "Powered by Blogger.",
-    "Authorization date",
     "EuropeCurren Operations",
 ]
 
@@ -85,13 +84,19 @@ def test_seed_boilerplate_dropped(seeds):
         assert doc.clean_text.strip()
 
 
-def test_seed_menu_dropped_000(seeds):
+def test_seed_menu_dropped_000_but_its_records_kept(seeds):
     doc = seeds["000"]
     kept = sentences(doc)
-    for menu in ("EUMAM Ukraine", "EU Military Assistance Mission Ukraine", "EUBAM Moldova and Ukraine", "News"):
+    for menu in ("Ukraine | EuropeCurren Operations", "More information", "More Information", "News"):
         assert menu not in kept
     assert doc.title == "Ukraine"
-    assert kept[1].startswith("Ukraine has decried the lack of progress")
+    # the list of missions states facts (a name, its full name, an authorisation date): kept, menu lines are not
+    assert kept[1:11] == [
+        "EUMAM Ukraine", "EU Military Assistance Mission Ukraine", "Authorization date: 10/22",
+        "EUAM Ukraine", "EU Advisory Mission for Civilian Security Sector Reform Ukraine", "Authorization date: 07/14",
+        "EUBAM Moldova and Ukraine", "European Union Border Assistance Mission to Moldova and Ukraine (EU)",
+        "Authorization date: 11/05", kept[10]]
+    assert kept[10].startswith("Ukraine has decried the lack of progress")
     assert kept[-1].startswith("Ukrainian Foreign Minister Dmytro Kuleba has warned")
 
 
@@ -178,6 +183,21 @@ def test_markdown_heading_title(tmp_path):
     doc = load_document(p)
     assert doc.title == "A Markdown Title"
     assert doc.date is None
+    check_spans(doc)
+
+
+def test_record_lines_before_the_story_are_kept_and_menus_are_not():
+    raw = ("Bridge closed for repairs\nHome\nWorld | Europe\nHarbour Bridge\nTotal length: 1,240 m\nOpened: 1932\n"
+           "More information\nTags: politics\nPublished: March 1, 2024\n\n"
+           "The harbour bridge was closed on Monday for repairs, the city council said in a statement.\n")
+    doc = parse_document("x.txt", raw)
+    kept = [doc.text[s:e] for s, e in doc.sentences]
+    assert doc.title == "Bridge closed for repairs"
+    assert kept[:4] == [doc.title, "Harbour Bridge", "Total length: 1,240 m", "Opened: 1932"]
+    for menu in ("Home", "World | Europe", "More information", "Tags: politics", "Published: March 1, 2024"):
+        assert menu not in kept
+    assert kept[-1].startswith("The harbour bridge was closed")
+    assert doc.date == "2024-03-01"
     check_spans(doc)
 
 
