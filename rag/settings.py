@@ -50,7 +50,7 @@ class Settings:
     openai_base_url: str = ""  # OPENAI_BASE_URL
     answer_mode: str = "auto"  # RAG_ANSWER_MODE: auto | llm | extractive
     max_answer_tokens: int = 160  # RAG_MAX_ANSWER_TOKENS
-    llm_sentences: int = 5  # RAG_LLM_SENTENCES: best-ranked sentences (or pairs) shown to the LLM
+    llm_sentences: int = 4  # RAG_LLM_SENTENCES: best-ranked sentences (or pairs) shown to the LLM
     temperature: float = 0.0  # RAG_TEMPERATURE
     llm_timeout: float = 60.0  # RAG_LLM_TIMEOUT seconds
     llm_retries: int = 2  # RAG_LLM_RETRIES
