@@ -22,7 +22,7 @@ from .retrieval import tokenize
 from .types import Citation, Passage
 
 __all__ = ["Span", "candidate_spans", "split_sentences", "support_score", "supports", "enforce", "strip_markers",
-           "numbers_in", "names_in", "MARKER"]
+           "drop_unfinished", "numbers_in", "names_in", "MARKER"]
 
 MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _LOOSE_MARKER = re.compile(r"\s*[\[(](?:source|passage|doc(?:ument)?)\s*#?(\d+)[\])]", re.IGNORECASE)
@@ -66,6 +66,15 @@ def candidate_spans(passages: list[Passage], original: Callable[[str], str], *, 
                 spans.append(Span(p.source, p.title, p.id, s, e2, text[s:e2], p.chunk.date, p.rank))
         out.append(spans)
     return out
+
+
+_FINISHED = re.compile(r"[.!?][\"”’)]?(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*[\"”’)]?")
+
+
+def drop_unfinished(draft: str) -> str:
+    """A draft cut off by the token limit, without its unfinished last sentence ("... for a high")."""
+    ends = [m.end() for m in _FINISHED.finditer(draft)]
+    return draft[: ends[-1]] if ends else ""
 
 
 def strip_markers(text: str) -> str:
@@ -208,16 +217,18 @@ def enforce(
             else:
                 dropped.append(s)
         chosen = kept
-    # Renumber 1..k by first use; one citation per distinct span; drop repeated sentences.
+    # Renumber 1..k by first use; one citation per distinct span; drop a sentence that says nothing an earlier
+    # one did not (a repeat, or a repeat's fragment).
     numbers: dict[tuple[str, int, int], int] = {}
     citations: list[Citation] = []
     parts: list[str] = []
-    seen_sentences: set[str] = set()
+    said: list[set[str]] = []
     for sentence, sp in chosen:
-        key = sentence.lower()
-        if key in seen_sentences:
+        terms = set(tokenize(sentence))
+        if any(terms <= earlier for earlier in said):
+            dropped.append(sentence)
             continue
-        seen_sentences.add(key)
+        said.append(terms)
         k = (sp.source, sp.start, sp.end)
         if k not in numbers:
             numbers[k] = len(numbers) + 1

@@ -101,7 +101,11 @@ class LlamaCppChat(BaseChatModel):
         llama = self._llama()
         with self._lock:
             for part in llama.create_chat_completion(stream=True, **self._params(messages, stop, **kwargs)):
-                delta = part["choices"][0].get("delta", {}).get("content") or ""
+                choice = part["choices"][0]
+                if choice.get("finish_reason"):  # "stop" or "length", as ChatOpenAI reports it
+                    yield ChatGenerationChunk(message=AIMessageChunk(
+                        content="", response_metadata={"finish_reason": choice["finish_reason"]}))
+                delta = choice.get("delta", {}).get("content") or ""
                 if not delta:
                     continue
                 chunk = ChatGenerationChunk(message=AIMessageChunk(content=delta))

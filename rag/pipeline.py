@@ -25,7 +25,7 @@ from .answer import (
     has_answer_type,
     is_refusal_request,
 )
-from .citations import enforce
+from .citations import drop_unfinished, enforce
 from .conversation import Rewrite, check_rewrite, deterministic_rewrite, needs_context, normalise_history
 from .dates import annotate_relative_dates
 from .documents import parse_document
@@ -272,7 +272,11 @@ class Pipeline:
                                fix="Retry; if it persists, check the server.")
             meta["llm_ms"] = _ms(t)
             meta["draft"] = "".join(draft)
-            enforced = enforce(meta["draft"], passages, original, cosine_pairs(embed))
+            checked = meta["draft"]
+            if finish == "length":  # cut off by RAG_MAX_ANSWER_TOKENS: its last sentence is unfinished
+                checked = drop_unfinished(checked)
+                meta["draft_cut_at_token_limit"] = True
+            enforced = enforce(checked, passages, original, cosine_pairs(embed))
             meta.update(sentences_kept=enforced.kept, sentences_dropped=len(enforced.dropped),
                         sentences_recited=enforced.recited)
             text, citations = enforced.text, enforced.citations

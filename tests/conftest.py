@@ -90,12 +90,23 @@ def fresh_settings(tmp_path):
 
 @pytest.fixture
 def fake_chat():
-    """A chat model that replies with fixed drafts (for control-flow unit tests only)."""
+    """A chat model that replies with fixed drafts (for control-flow unit tests only); ``finish_reason`` is what
+    its stream reports at the end, as llama.cpp and OpenAI streams do ("stop", or "length" at the token limit)."""
     from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-    from langchain_core.messages import AIMessage
+    from langchain_core.messages import AIMessage, AIMessageChunk
+    from langchain_core.outputs import ChatGenerationChunk
 
-    def make(*replies: str):
-        return GenericFakeChatModel(messages=iter([AIMessage(content=r) for r in replies]))
+    class FakeChat(GenericFakeChatModel):
+        finish_reason: str | None = None
+
+        def _stream(self, *args, **kwargs):
+            yield from super()._stream(*args, **kwargs)
+            if self.finish_reason:
+                yield ChatGenerationChunk(message=AIMessageChunk(
+                    content="", response_metadata={"finish_reason": self.finish_reason}))
+
+    def make(*replies: str, finish_reason: str | None = None):
+        return FakeChat(messages=iter([AIMessage(content=r) for r in replies]), finish_reason=finish_reason)
 
     return make
 

@@ -9,7 +9,7 @@ import pytest
 from conftest import SEEDS, assert_answer_invariants
 
 from rag import Pipeline
-from rag.citations import enforce, split_sentences, support_score, supports
+from rag.citations import drop_unfinished, enforce, split_sentences, support_score, supports
 
 NRC = "The extraordinary meeting will be followed by talks between U.S. and Russian officials in Geneva on January 9-10 and a meeting of the NATO-Russia Council on January 12."
 
@@ -33,6 +33,33 @@ def ask_with_draft(p, fake_chat, draft, question="When was the NATO-Russia Counc
 def test_split_sentences_reads_markers():
     parts = split_sentences("It met on January 12 [2]. Talks were in Geneva [1][3]. No marker here.")
     assert parts == [("It met on January 12.", [2]), ("Talks were in Geneva.", [1, 3]), ("No marker here.", [])]
+
+
+def test_drop_unfinished_keeps_whole_sentences_only():
+    assert drop_unfinished("It met on January 12 [2]. Talks were held in Gen") == "It met on January 12 [2]."
+    assert drop_unfinished('He said "no." [1] They then') == 'He said "no." [1]'
+    assert drop_unfinished("It met on January 12. [1][3] And") == "It met on January 12. [1][3]"
+    assert drop_unfinished("Nothing finished here") == ""
+
+
+def test_a_draft_cut_at_the_token_limit_loses_its_unfinished_sentence(llm_pipeline, fake_chat):
+    draft = ("A meeting of the NATO-Russia Council was set for January 12 [1]. "
+             "Talks between U.S. and Russian officials were held in Geneva")
+    llm_pipeline._chat_model = fake_chat(draft, finish_reason="length")
+    answer = llm_pipeline.ask("When was the NATO-Russia Council meeting scheduled?")
+    assert answer.metadata["draft_cut_at_token_limit"] is True
+    assert "Geneva" not in answer.text and "January 12" in answer.text
+    assert_answer_invariants(answer)
+
+
+def test_a_repeated_sentence_or_its_fragment_is_said_once(llm_pipeline, fake_chat):
+    draft = ("A meeting of the NATO-Russia Council was set for January 12 [1]. "
+             "A meeting of the NATO-Russia Council was set [2]. "
+             "A meeting of the NATO-Russia Council was set for January 12 [1].")
+    answer = ask_with_draft(llm_pipeline, fake_chat, draft)
+    assert answer.text.count("NATO-Russia Council") == 1, answer.text
+    assert answer.metadata["sentences_dropped"] >= 2
+    assert_answer_invariants(answer)
 
 
 def test_support_requires_numbers_names_and_order():

@@ -143,6 +143,18 @@ def test_openai_backend_against_a_real_openai_compatible_server(llama_server, tm
     assert answer.metadata["extractive"] is False
 
 
+def test_the_local_model_streams_its_finish_reason_like_openai():
+    from rag.llm import LlamaCppChat, default_gguf_path
+
+    model = LlamaCppChat(model_path=str(default_gguf_path()), max_tokens=5)
+    chunks = list(model.stream([("human", "Write a long story about the sea.")]))
+    assert "".join(str(c.content) for c in chunks).strip()
+    reasons = [c.response_metadata["finish_reason"] for c in chunks if c.response_metadata.get("finish_reason")]
+    assert reasons == ["length"]  # cut at max_tokens
+    short = list(LlamaCppChat(model_path=str(default_gguf_path()), max_tokens=200).stream([("human", "Say hi.")]))
+    assert [c.response_metadata["finish_reason"] for c in short if c.response_metadata.get("finish_reason")] == ["stop"]
+
+
 def test_openai_backend_without_key_says_what_to_set(tmp_path):
     settings = Settings.from_env({"RAG_HOME": str(tmp_path), "RAG_LLM": "openai"})
     with pytest.raises(ConfigurationError, match="OPENAI_API_KEY"):
