@@ -163,6 +163,7 @@ class LoadResult:
     rss_before_mb: float = 0.0
     rss_after_mb: float = 0.0
     rss_peak_mb: float = 0.0
+    rss_timeline_mb: list[tuple[float, float]] = field(default_factory=list)  # (seconds into the run, RSS)
     config: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -182,6 +183,7 @@ class LoadResult:
             "rss_before_mb": round(self.rss_before_mb), "rss_after_mb": round(self.rss_after_mb),
             "rss_peak_mb": round(self.rss_peak_mb),
             "rss_ratio": round(self.rss_after_mb / self.rss_before_mb, 2) if self.rss_before_mb else None,
+            "rss_every_30s_mb": [round(mb) for _, mb in self.rss_timeline_mb[2::3]],
             **self.config,
         }
 
@@ -198,6 +200,7 @@ class LoadResult:
             ("/ask latency p50 / p95", f"{s['api_p50_s']} / {s['api_p95_s']} s"),
             ("server RSS before / after / peak", f"{s['rss_before_mb']} / {s['rss_after_mb']} / {s['rss_peak_mb']} MB"
                                                  f" (x{s['rss_ratio']})"),
+            ("RSS every 30 s", " → ".join(f"{mb}" for mb in s["rss_every_30s_mb"]) + " MB"),
         ]
         width = max(len(k) for k, _ in rows)
         lines = [f"| {'measure'.ljust(width)} | value |", f"|{'-' * (width + 2)}|-------|"]
@@ -230,11 +233,17 @@ def run_load(url: str, demo: Any, pipeline: Any, *, sessions: int = 20, seconds:
     start_answers = len(pipeline.answers)
     stop = threading.Event()
 
+    began = time.monotonic()
+
     def watch_memory() -> None:
+        ticks = 0
         while not stop.wait(0.5):
             rss = proc.memory_info().rss / 2**20
+            ticks += 1
             with lock:
                 result.rss_peak_mb = max(result.rss_peak_mb, rss)
+                if ticks % 20 == 0:  # every 10 s
+                    result.rss_timeline_mb.append((time.monotonic() - began, rss))
 
     def session(number: int) -> None:
         rng = random.Random(seed * 1000 + number)
