@@ -40,7 +40,7 @@ def test_the_serving_and_the_ingest_sessions_give_the_same_vectors(model):
     np.testing.assert_allclose(model.embed_array(texts[:5]), bulk[:5], atol=1e-4)
 
 
-def test_an_ingest_releases_the_ingest_session(tmp_path):
+def test_an_ingest_releases_the_ingest_session(tmp_path, monkeypatch):
     from rag import Pipeline, Settings
 
     folder = tmp_path / "articles"
@@ -53,7 +53,8 @@ def test_an_ingest_releases_the_ingest_session(tmp_path):
     p = Pipeline(Settings.from_env({"RAG_HOME": str(tmp_path / "home")}), auto_ingest=False)
     calls = []
     real = p.index.embeddings.embed_array
-    p.index.embeddings.embed_array = lambda texts: calls.append(len(texts)) or real(texts)
+    monkeypatch.setattr(p.index.embeddings, "embed_array",  # the process-wide model: undone after the test
+                        lambda texts: calls.append(len(texts)) or real(texts))
     report = p.ingest([folder])
     assert report.chunks_written >= 128 and max(calls) >= p.index.embeddings.bulk_texts  # the ingest session ran
     assert p.index.embeddings._bulk is None  # and was dropped with its arena when the ingest ended
