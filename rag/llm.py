@@ -47,10 +47,10 @@ def _role(message: BaseMessage) -> str:
 
 
 @lru_cache(maxsize=2)
-def _load_llama(path: str, n_ctx: int, n_threads: int):
+def _load_llama(path: str, n_ctx: int, n_threads: int, flash_attn: bool):
     from llama_cpp import Llama
 
-    return Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, verbose=False, seed=0)
+    return Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, flash_attn=flash_attn, verbose=False, seed=0)
 
 
 class LlamaCppChat(BaseChatModel):
@@ -59,6 +59,7 @@ class LlamaCppChat(BaseChatModel):
     model_path: str
     n_ctx: int = 2048
     n_threads: int = 2
+    flash_attn: bool = True
     max_tokens: int = 160
     temperature: float = 0.0
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
@@ -75,7 +76,7 @@ class LlamaCppChat(BaseChatModel):
         if not Path(self.model_path).is_file():
             raise ConfigurationError(f"The model file {self.model_path} does not exist.", fix="Fix RAG_MODEL_PATH.")
         try:
-            return _load_llama(self.model_path, self.n_ctx, self.n_threads)
+            return _load_llama(self.model_path, self.n_ctx, self.n_threads, self.flash_attn)
         except Exception as exc:
             raise LLMError(f"Cannot load {self.model_path}: {exc}", fix="Check that it is a valid GGUF file.") from None
 
@@ -138,7 +139,7 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
     path = settings.model_path or str(default_gguf_path())
     return LlamaCppChat(
         model_path=path, n_ctx=settings.n_ctx, n_threads=settings.n_threads,
-        max_tokens=settings.max_answer_tokens, temperature=settings.temperature,
+        flash_attn=settings.flash_attn, max_tokens=settings.max_answer_tokens, temperature=settings.temperature,
     )
 
 

@@ -56,6 +56,7 @@ class Settings:
     llm_retries: int = 2  # RAG_LLM_RETRIES
     n_ctx: int = 2048  # RAG_N_CTX for local GGUF models (prompts here stay under ~700 tokens)
     n_threads: int = 2  # RAG_N_THREADS for local GGUF models
+    flash_attn: bool = True  # RAG_FLASH_ATTN for local GGUF models (reads a 300-token prompt ~16% faster here)
 
     # limits
     max_question_chars: int = 2000  # RAG_MAX_QUESTION_CHARS
