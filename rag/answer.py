@@ -28,6 +28,13 @@ _DATE_WORDS = re.compile(
     r"(?:this|next|last)\s+(?:week|month|year)|\d{4})\b",
     re.IGNORECASE,
 )
+# Numbers that are part of a date ("December 3", "3 January", "in 2008") are not counts.
+_DATE_NUMBERS = re.compile(
+    rf"\b(?:{_MONTHS})\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+(?:19|20)\d\d\b)?"
+    rf"|\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b(?:,?\s+(?:19|20)\d\d\b)?"
+    r"|(?<![\d,.])(?:19|20)\d\d(?![\d,]|\.\d)",
+    re.IGNORECASE,
+)
 _NUMBER_WORDS = re.compile(
     r"\b(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|thousands?|"
     r"half|third|quarter|million|billion)\b(?!-)",  # a count, not "seven-year-old"
@@ -129,7 +136,7 @@ def has_answer_type(text: str, wants: str, info: "QuestionInfo | None" = None) -
     if wants == "date":
         return bool(_DATE_WORDS.search(text))
     if wants == "number":
-        return bool(_NUMBER_WORDS.search(text))
+        return bool(_NUMBER_WORDS.search(_DATE_NUMBERS.sub(" ", text)))
     if wants == "duration":
         return bool(_DURATION.search(text))
     if wants == "money":
@@ -294,6 +301,9 @@ def split_into_sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?:(?<=[.!?])|(?<=[.!?][\"”’]))\s+(?=[A-Z“\"])", text.strip()) if s]
 
 
+_TYPED_ANSWERS = ("number", "date", "money", "duration")
+
+
 def extractive_answer(evidence: Evidence, *, max_sentences: int = 4, ratio: float = 0.65) -> tuple[str, list[Citation]]:
     """The best qualifying sentence, plus up to two more near-best ones (for questions that ask across articles,
     the best qualifying sentence of each other article first), each quoted verbatim and cited to its own span."""
@@ -314,8 +324,11 @@ def extractive_answer(evidence: Evidence, *, max_sentences: int = 4, ratio: floa
     for score, sp in evidence.ranked:
         if len(picked) >= max_sentences or score < first_score * ratio:
             break
-        # more sentences only about the same subject (a question about Town007 gets nothing about Town017)
-        if not overlaps(sp) and (sp.source, sp.start, sp.end) in evidence.named:
+        # more sentences only about the same subject (a question about Town007 gets nothing about Town017), and
+        # for "how many" / "when" / "how much" / "how long" only those that give that kind of answer
+        typed = evidence.info is None or evidence.info.wants not in _TYPED_ANSWERS or has_answer_type(
+            sp.text, evidence.info.wants, evidence.info)
+        if typed and not overlaps(sp) and (sp.source, sp.start, sp.end) in evidence.named:
             picked.append(sp)
     parts, citations = [], []
     for n, sp in enumerate(picked, 1):

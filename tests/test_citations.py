@@ -122,3 +122,36 @@ def test_enforce_quotes_are_exact_spans(llm_pipeline):
                      llm_pipeline.index.original_text)
     for c in result.citations:
         assert llm_pipeline.index.original_text(c.source)[c.start : c.end] == c.quote
+
+
+def test_a_date_is_not_a_count():
+    from rag.answer import has_answer_type
+
+    assert not has_answer_type("NATO members are gathering in Brussels today, December 3, for a meeting.", "number")
+    assert not has_answer_type("He referred to the 2008 summit.", "number")
+    assert not has_answer_type("They met on 3 January 2022.", "number")
+    assert has_answer_type("Foreign ministers from all 32 NATO member states are convening.", "number")
+    assert has_answer_type("In 2021, more than 100,000 troops were deployed.", "number")
+
+
+def test_extra_extractive_sentences_give_the_kind_of_answer_asked_for():
+    from rag.answer import Evidence, analyse_question, extractive_answer
+    from rag.citations import Span
+
+    text = ("The war has claimed more than 13,200 lives. Ministers met in Riga on December 3 to talk about the war. "
+            "Officials say 4,000 soldiers are among the dead in the war.")
+    sentences = text.split(". ")
+    spans, at = [], 0
+    for i, sentence in enumerate(sentences):
+        sentence += "" if i == len(sentences) - 1 else "."
+        spans.append(Span("a.txt", "A", "a.txt#0", at, at + len(sentence), sentence))
+        at += len(sentence) + 1
+    first, dated, counted = spans
+    assert all(text[s.start : s.end] == s.text for s in spans) and counted.text.endswith("war.")
+    info = analyse_question("How many people have died in the war?")
+    ranked = [(0.8, first), (0.7, dated), (0.65, counted)]
+    evidence = Evidence(True, "", ranked, info, qualifying=[(0.8, first)],
+                        named={(s.source, s.start, s.end) for _, s in ranked})
+    text_out, citations = extractive_answer(evidence)
+    assert [c.quote for c in citations] == [first.text, counted.text]
+    assert "December 3" not in text_out
