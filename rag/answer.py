@@ -219,6 +219,11 @@ _MULTI = re.compile(r"\b(articles|different|reports|across|each|both|compare|sou
                     re.IGNORECASE)
 
 
+def asks_across_articles(question: str) -> bool:
+    """Whether a question asks across articles ("according to the different reports", "compare", "both")."""
+    return _MULTI.search(question) is not None
+
+
 def assess_evidence(question: str, passages: list[Passage], original, embed, *, min_score: float = 0.42,
                     min_coverage: float = 0.5, min_focus: float = 0.3, asked: str | None = None) -> Evidence:
     """Rank the sentences (and adjacent pairs) of the passages for this question and decide whether the

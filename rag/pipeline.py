@@ -16,6 +16,7 @@ from typing import Any
 
 from .answer import (
     abstention_text,
+    asks_across_articles,
     assess_evidence,
     build_messages,
     cosine_pairs,
@@ -230,7 +231,10 @@ class Pipeline:
             meta["rewrite_fallback_reason"] = rewrite.reason
         t = time.perf_counter()
         self.index.check()
-        passages = self.retriever.search(rewrite.question)
+        across = asks_across_articles(question) or asks_across_articles(rewrite.question)
+        passages = self.retriever.search(rewrite.question, max_per_source=2 if across else None)
+        if across:
+            meta["passages_per_file_max"] = 2
         meta["retrieval_ms"] = _ms(t)
         embed = self.index.embeddings.embed_cached
         texts: dict[str, str] = {}  # one read of each cited file per question

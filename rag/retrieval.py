@@ -245,7 +245,10 @@ class Retriever:
         self._refresh()
         return {s for s, e in self._files.items() if e.ids}
 
-    def search(self, query: str, k: int | None = None) -> list[Passage]:
+    def search(self, query: str, k: int | None = None, *, max_per_source: int | None = None) -> list[Passage]:
+        """The ``k`` best passages by fused rank. With ``max_per_source`` (questions that ask across articles) a
+        file gets at most that many while passages from other files are left; spare places are then filled in
+        rank order."""
         k = k or self.top_k
         lexical = self._refresh()
         file_hash = self._file_hash
@@ -268,6 +271,8 @@ class Retriever:
                 continue
             seen.add(key)
             chosen.append(cid)
+        if max_per_source:
+            chosen = _spread_over_sources(chosen, max_per_source)
         out: list[Passage] = []
         pos = 0
         while len(out) < k and pos < len(chosen):
@@ -284,3 +289,15 @@ class Retriever:
                 score, d, lex = fused[cid]
                 out.append(Passage(chunk, fused_score=score, dense_score=d, lexical_score=lex, rank=len(out) + 1))
         return out
+
+
+def _spread_over_sources(ranked: list[str], cap: int) -> list[str]:
+    """``ranked`` chunk ids reordered so that each file's first ``cap`` come first (in rank order), then the rest
+    (in rank order)."""
+    per_source: dict[str, int] = {}
+    first, rest = [], []
+    for cid in ranked:
+        source = cid.rsplit("#", 1)[0]
+        per_source[source] = per_source.get(source, 0) + 1
+        (first if per_source[source] <= cap else rest).append(cid)
+    return first + rest

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections import Counter
 
 import numpy as np
 import pytest
 from conftest import ROOT, SEEDS
 
 from rag import Pipeline, Settings
-from rag.retrieval import _chunk_tokens, _Lexical, tokenize
+from rag.retrieval import _chunk_tokens, _Lexical, _spread_over_sources, tokenize
 
 GOLD = [json.loads(line) for line in (ROOT / "evals" / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
 
@@ -82,6 +83,25 @@ def test_fusion_is_reciprocal_rank_fusion_of_the_dense_and_bm25_rankings(pipelin
     assert got[0].fused_score == pytest.approx(best)
     both = [p for p in got if p.dense_score is not None and p.lexical_score is not None]
     assert both and got[0] in both  # the top passage is found by both retrievers
+
+
+def test_spreading_over_sources_keeps_rank_order_within_each_part():
+    ranked = ["a#0", "a#1", "a#2", "b#0", "a#3", "c#4", "b#1", "b#2"]
+    assert _spread_over_sources(ranked, 2) == ["a#0", "a#1", "b#0", "c#4", "b#1", "a#2", "a#3", "b#2"]
+    assert _spread_over_sources(ranked, 10) == ranked
+
+
+def test_a_question_across_articles_gets_passages_from_several_files(pipeline):
+    question = "How many members does NATO have according to the different articles?"
+    plain = pipeline.search(question)
+    assert max(Counter(p.source for p in plain).values()) > 2  # one file would fill the context on its own
+    spread = pipeline.retriever.search(question, max_per_source=2)
+    counts = Counter(p.source for p in spread)
+    assert len(spread) == len(plain) and max(counts.values()) <= 2 and len(counts) >= 3
+    assert spread[0].id == plain[0].id
+    assert [p.fused_score for p in spread] == sorted((p.fused_score for p in spread), reverse=True)
+    asked = pipeline.ask(question)
+    assert [p.id for p in asked.contexts] == [p.id for p in spread]
 
 
 def test_a_changed_index_rereads_only_the_changed_files(tmp_path):
