@@ -596,6 +596,15 @@ def _notes(res: dict) -> list[str]:
                      "collection expect the text as its document); tiktoken counts for chunking ~0.3 ms; reading and "
                      "cleaning the files the rest. The ratios move by ±0.05-0.1 between runs on this shared 2-core "
                      "machine (seven back-to-back 1k ingests of the same corpus gave ours / raw 0.75-1.00).")
+        if ingest.get("embed_seconds") and ingest.get("raw_model", {}).get("chunks_per_s"):
+            inside = ingest["chunks"] / ingest["embed_seconds"]
+            notes.append(f"The model itself: {inside:.1f} chunks/s inside the ingest against {ingest['raw_model']['chunks_per_s']:.1f} "
+                         "in the raw run, which uses a session whose memory arena has already grown (each ingest "
+                         "creates its session, ~0.2 s, and grows the arena over its first batches). Tried and not "
+                         "kept: turning off Chroma's full-text index through a collection `Schema` (chromadb 1.5.9's "
+                         "embedded client still fills its FTS table), writing to Chroma in a thread while the next "
+                         "group is embedded, and the same with onnxruntime's thread spinning off (on 2 busy cores "
+                         "the overlap saves nothing; without spinning the model itself is ~15% slower).")
     prof = res.get("profile_ingest")
     if prof and prof.get("profiled_total_s"):
         notes.append(f"Profiled ingest ({prof['chunks']} chunks, cProfile): "
@@ -761,7 +770,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--queries", type=int, default=200, help="retrieval queries per size")
     p.add_argument("--stock-queries", type=int, default=20,
                    help="queries for the baseline's stock embedding function (a new ONNX session per call)")
-    p.add_argument("--answers", type=int, default=10, help="answered questions at the smallest size")
+    p.add_argument("--answers", type=int, default=20,
+                   help="answered questions at the smallest size (20: a p50 that moves less between runs)")
     p.add_argument("--answers-large", type=int, default=2, help="answered questions at the other sizes")
     p.add_argument("--embed-max", type=int, default=10000, help="largest size embedded for real; larger are derived")
     p.add_argument("--raw-sample", type=int, default=1000, help="texts for the raw embedding throughput")
