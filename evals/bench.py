@@ -403,7 +403,7 @@ def w_ours_serve(task: dict) -> dict:
             "cited": sum(bool(a.citations) for a in answers),
             "invariants_hold": sum(_check_answer(a, p.index.original_text) for a in answers),
             "stages_ms": {k: _lat([a.metadata[k] for a in answers if k in a.metadata])["p50"]
-                          for k in ("retrieval_ms", "first_token_ms", "llm_ms", "total_ms")},
+                          for k in ("retrieval_ms", "evidence_ms", "first_token_ms", "llm_ms", "total_ms")},
         }
         if task.get("profile_answers"):
             prof = cProfile.Profile()
@@ -569,10 +569,11 @@ def _notes(res: dict) -> list[str]:
     if a:
         st = a.get("stages_ms", {})
         text = (f"Time to first token: ours p50 {a['first_token_s']['p50']:.2f} s, of which retrieval "
-                f"{_f(st.get('retrieval_ms'))} ms; the rest is the evidence check (embedding the passages' sentences, "
-                "~0.25 s when none is cached) and the local model reading its prompt (~250-370 tokens at ~300-400 "
-                "tokens/s on these 2 cores; the system prompt's tokens are reused from the previous answer) before "
-                "the first token (see profile_answer.txt).")
+                f"{_f(st.get('retrieval_ms'))} ms; the rest is the evidence check (embedding the passages' sentences; "
+                + (f"{_f(st['evidence_ms'])} ms p50" if "evidence_ms" in st else "not timed in this run")
+                + ") and the local model reading its prompt (~250-370 tokens; 277 tokens take ~0.62 s on these 2 cores "
+                "with flash attention; the system prompt's tokens are reused from the previous answer) before the "
+                "first token (see profile_answer.txt).")
         if b:
             text += (f" The baseline, same model, 5 whole passages in its prompt, takes {b['first_token_s']['p50']:.2f} s:"
                      " the first-token time is set by the LLM on this CPU, not by retrieval.")

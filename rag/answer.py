@@ -318,7 +318,7 @@ def extractive_answer(evidence: Evidence, *, max_sentences: int = 4, ratio: floa
     def overlaps(sp: Span) -> bool:
         return any(sp.source == p.source and not (sp.end <= p.start or sp.start >= p.end) for p in picked)
 
-    if evidence.info and _MULTI.search(evidence.info.text):
+    if evidence.info and asks_across_articles(evidence.info.text):
         for score, sp in evidence.ranked:
             if len(picked) >= max_sentences or score < first_score * 0.6:
                 break

@@ -231,10 +231,10 @@ class Pipeline:
             meta["rewrite_fallback_reason"] = rewrite.reason
         t = time.perf_counter()
         self.index.check()
-        across = asks_across_articles(question) or asks_across_articles(rewrite.question)
-        passages = self.retriever.search(rewrite.question, max_per_source=2 if across else None)
-        if across:
-            meta["passages_per_file_max"] = 2
+        per_file = 2 if asks_across_articles(question) or asks_across_articles(rewrite.question) else None
+        passages = self.retriever.search(rewrite.question, max_per_source=per_file)
+        if per_file:
+            meta["passages_per_file_max"] = per_file
         meta["retrieval_ms"] = _ms(t)
         embed = self.index.embeddings.embed_cached
         texts: dict[str, str] = {}  # one read of each cited file per question
@@ -244,7 +244,9 @@ class Pipeline:
                 texts[source] = self.index.original_text(source)
             return texts[source]
 
+        t = time.perf_counter()
         evidence = assess_evidence(rewrite.question, passages, original, embed, asked=question)
+        meta["evidence_ms"] = _ms(t)
         if not evidence.ok:
             meta.update(abstain_reason=evidence.reason, missing_terms=evidence.missing, total_ms=_ms(started))
             text = abstention_text(question, passages, evidence.reason)
