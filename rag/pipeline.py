@@ -33,6 +33,7 @@ from .documents import parse_document
 from .errors import FileError, IndexCorruptError, LLMError, QuestionError, RagError, UserInputError
 from .index import Index, ProgressFn
 from .prompts import load_prompt, render
+from .runnable import PipelineRunnable
 from .settings import Settings, get_settings
 from .types import Answer, IngestReport, Passage, StreamEvent
 
@@ -41,7 +42,7 @@ __all__ = ["Pipeline"]
 log = logging.getLogger(__name__)
 
 
-class Pipeline:
+class Pipeline(PipelineRunnable):
     """Cited question answering over a folder of articles.
 
     >>> p = Pipeline()                 # settings from the environment; seeds/ indexed on first use
