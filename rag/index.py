@@ -51,11 +51,18 @@ class FileRecord:
     n_chunks: int
 
 
+# chromadb keeps one client per folder per process and refuses a second one "with different settings". Our
+# client uses chromadb's default Settings (read from the environment), exactly what a stock
+# ``langchain_chroma.Chroma(persist_directory=...)`` builds, so one opened beside a Pipeline shares its client.
+# Telemetry is turned off the one way both read: the environment (a value the user set is kept).
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+
 def _make_client(settings: Settings):
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
-    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+    chroma_settings = ChromaSettings()
     if settings.server_mode:
         headers = {"x-chroma-token": settings.chroma_token} if settings.chroma_token else None
         try:
