@@ -24,13 +24,13 @@ from .answer import (
     adds_information,
     covers_best_evidence,
     has_answer_type,
-    is_refusal_request,
 )
 from .citations import drop_unfinished, enforce
 from .conversation import Rewrite, check_rewrite, deterministic_rewrite, needs_context, normalise_history
 from .dates import annotate_relative_dates
 from .documents import parse_document
 from .errors import FileError, IndexCorruptError, LLMError, QuestionError, RagError, UserInputError
+from .guard import is_refusal_request
 from .index import Index, ProgressFn
 from .prompts import load_prompt, render
 from .runnable import PipelineRunnable
