@@ -9,14 +9,21 @@ it, so ``doc.text[s:e]`` is always the real characters (citations quote it verba
 - ``.html``, ``.htm``: ``text`` is the *visible text* of the page: ``<script>``, ``<style>``, ``<nav>``,
   ``<header>``, ``<footer>``, ``<aside>``, ``<form>`` (and similar non-content elements) are dropped, block
   elements (``<p>``, ``<div>``, ``<h1>``, ``<li>``, ``<br>``...) become line breaks, runs of whitespace
-  become one space and entities are decoded. The ``<h1>`` (else ``<title>``) gives the title;
+  become one space and entities are decoded; the cells of a table row stay on one line, joined by
+  ``" | "``. The ``<h1>`` (else ``<title>``) gives the title;
   ``<meta property="article:published_time">`` (or similar) or ``<time datetime>`` gives the date.
 
-Cleaning never edits ``text``: it only chooses which line spans are content (``segments``). It drops
-navigation/menu lines before the first real paragraph (except the title line), lines after the last real
-paragraph that look like footer links, web boilerplate (skip links, cookie banners, share/social lines,
-"Read also:", "Latest", "More information", comment prompts, "Powered by ...", subscribe prompts,
-copyright lines), headline lines that repeat the title, and markdown front matter.
+Cleaning never edits ``text``: it only chooses which line spans are content (``segments``). It keeps every line that states something (sentences, one-sentence
+paragraphs, "label: value" lines, bullet items, table rows, short factual lines) and drops only page chrome,
+judged by the shape of the line and never by its topic: UI controls (share/follow/subscribe buttons,
+"Advertisement", skip links, comment prompts), "Related:"/"Read more:"/"Tags:" link lines, link-only lines,
+cookie and newsletter prompts, copyright and "Powered by" lines, breadcrumbs, menus before and after the story
+(runs of short Title-Case items), exact repeats of the headline or of a line, and markdown front matter.
+
+The article's date comes from the metadata (front matter, ``<meta>``, ``<time>``), else from the top of the
+text: a "Published:" line, a dateline ("TORONTO, 8 October 2024 — ...", "WASHINGTON (AP) — Oct. 14, 2024"), a
+short date line ("Tue 8 Oct 2024 14.05 BST", "2024-10-14", "14/10/2024" when the order is unambiguous), else an
+"Updated:" line. ``Document.date`` is ``YYYY-MM-DD`` or None.
 """
 
 from __future__ import annotations
@@ -215,7 +222,7 @@ _DATE_META = {
 class _HTMLText(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
+        self.parts: list[tuple[str, bool, bool]] = []  # (visible text, inside a link, a table cell after the first)
         self.skip: list[str] = []
         self.title = ""
         self.h1 = ""
@@ -224,9 +231,11 @@ class _HTMLText(HTMLParser):
         self._in_h1 = False
         self._h1_done = False
         self._pre = 0
+        self._a = 0
+        self._cells = -1  # cells seen in the current table row (-1: not in a row)
 
     def _newline(self) -> None:
-        self.parts.append("\n")
+        self.parts.append(("\n", False, False))
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k.lower(): (v or "") for k, v in attrs}
@@ -241,12 +250,23 @@ class _HTMLText(HTMLParser):
             self._in_title = True
         if tag == "h1" and not self._h1_done:
             self._in_h1 = True
+        if tag == "a":
+            self._a += 1
         if tag in _SKIP_TAGS:
             self.skip.append(tag)
             return
         if tag == "pre":
             self._pre += 1
-        if tag in _BLOCK_TAGS and not self.skip:
+        if self.skip:
+            return
+        if tag == "tr":
+            self._cells = 0
+        if tag in ("td", "th") and self._cells >= 0:
+            self._cells += 1
+            if self._cells > 1:  # a row stays one line: "Venue | Riverside Stadium"
+                self.parts.append((" | ", False, True))
+                return
+        if tag in _BLOCK_TAGS:
             self._newline()
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -262,6 +282,8 @@ class _HTMLText(HTMLParser):
         if tag == "h1" and self._in_h1:
             self._in_h1 = False
             self._h1_done = bool(self.h1.strip())
+        if tag == "a" and self._a:
+            self._a -= 1
         if tag in _SKIP_TAGS:
             if tag in self.skip:  # close up to the matching open tag (tolerates sloppy HTML)
                 while self.skip:
@@ -270,7 +292,13 @@ class _HTMLText(HTMLParser):
             return
         if tag == "pre" and self._pre:
             self._pre -= 1
-        if tag in _BLOCK_TAGS and not self.skip:
+        if self.skip:
+            return
+        if tag in ("td", "th") and self._cells >= 0:
+            return
+        if tag in ("tr", "table"):
+            self._cells = -1
+        if tag in _BLOCK_TAGS:
             self._newline()
 
     def handle_data(self, data: str) -> None:
@@ -280,22 +308,61 @@ class _HTMLText(HTMLParser):
             self.h1 += data
         if self.skip:
             return
-        if self._pre:
-            self.parts.append(data)
-        else:
-            self.parts.append(re.sub(r"\s+", " ", data))
+        self.parts.append((data if self._pre else re.sub(r"\s+", " ", data), self._a > 0, False))
 
 
-def html_to_text(raw: str) -> tuple[str, str, str | None]:
-    """Visible text of an HTML page, plus its title and ISO date (or None)."""
+def _html_to_text(raw: str) -> tuple[str, str, str | None, frozenset[int], frozenset[int]]:
+    """:func:`html_to_text` plus the start offsets of two kinds of lines that cleaning judges by that shape:
+    lines whose every letter and digit is link text (menus, link lists, "Related" headlines), and table rows
+    (data, kept)."""
     parser = _HTMLText()
     parser.feed(raw)
     parser.close()
-    joined = "".join(parser.parts)
-    lines = [ln.strip(" \t") for ln in joined.split("\n")]
-    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    lines: list[tuple[str, bool, bool]] = []  # (stripped line, every letter/digit inside <a>, a table row)
+    cur: list[tuple[str, bool, bool]] = []
+
+    def flush() -> None:
+        line = "".join(t for t, _, _ in cur).strip(" \t")
+        alnum = [linked for t, linked, _ in cur for ch in t if ch.isalnum()]
+        lines.append((line, bool(alnum) and all(alnum), any(row for _, _, row in cur)))
+        cur.clear()
+
+    for data, linked, row in parser.parts:
+        for k, piece in enumerate(data.split("\n")):
+            if k:
+                flush()
+            if piece:
+                cur.append((piece, linked, row))
+    flush()
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(line for line, _, _ in lines)).strip()
+    # the lines of `text` are the non-empty lines above, in order: find where each flagged one starts
+    flagged = [(line.strip(), linked, row) for line, linked, row in lines if line.strip()]
+    link_starts: set[int] = set()
+    row_starts: set[int] = set()
+    p = 0
+    for m in re.finditer(r"[^\n]+", text):
+        content = m.group(0).strip()
+        if not content:
+            continue
+        q = p
+        while q < len(flagged) and flagged[q][0] != content:
+            q += 1
+        if q < len(flagged):
+            start = m.start() + len(m.group(0)) - len(m.group(0).lstrip())
+            if flagged[q][1]:
+                link_starts.add(start)
+            if flagged[q][2]:
+                row_starts.add(start)
+            p = q + 1
     title = _squash(parser.h1) or _squash(parser.title)
-    return text, title, parser.date
+    return text, title, parser.date, frozenset(link_starts), frozenset(row_starts)
+
+
+def html_to_text(raw: str) -> tuple[str, str, str | None]:
+    """Visible text of an HTML page, plus its title and ISO date (or None). The cells of a table row are
+    joined on one line with " | "."""
+    text, title, date, _, _ = _html_to_text(raw)
+    return text, title, date
 
 
 def _squash(s: str) -> str:
@@ -303,6 +370,11 @@ def _squash(s: str) -> str:
 
 
 # --------------------------------------------------------------------------------------------- dates
+#
+# A small set of regular expressions for the explicit calendar dates that newsrooms print (datelines, bylines,
+# "Published:" lines, <meta> values): "8 October 2024", "Tue 8 Oct 2024", "Oct. 14, 2024", "October 14 2024",
+# "2024-10-14" (also with a time), and "14/10/2024" or "10/14/2024" only when the order is unambiguous.
+# Dates without a year ("on Monday", "January 4"), relative dates and two-digit years are not article dates.
 
 _MONTHS = {
     m: i + 1
@@ -318,11 +390,24 @@ _MONTHS = {
 _MONTH_RE = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"
 _ISO_RE = re.compile(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?!\d)")
 _MDY_RE = re.compile(rf"\b({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I)
-_DMY_RE = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_RE})\.?,?\s+(\d{{4}})\b", re.I)
+_DMY_RE = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?({_MONTH_RE})\.?,?\s+(\d{{4}})\b", re.I)
+_NUMERIC_RE = re.compile(r"(?<![\d/.-])(\d{1,2})([/.-])(\d{1,2})\2(\d{4})(?![\d/.-]?\d)")
+_WEEKDAY_RE = r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|sday|nesday|rsday|urday)?\.?,?"
 _DATE_LABEL_RE = re.compile(
-    r"^\W{0,3}(?:published|posted|date|updated|last updated|first published|released)(?:\s+on)?\s*[:\-–—]?\s*(.+)$",
+    r"^\W{0,3}(published|posted|date|dated|first published|publication date|released|issued|updated|last updated|"
+    r"modified|last modified|revised)(?:\s+(?:on|at))?\s*[:\-–—|]?\s*(.+)$",
     re.I,
 )
+_UPDATE_LABELS = {"updated", "last updated", "modified", "last modified", "revised"}
+# a dateline: an upper-case place, optionally ", Region" and "(Agency)", then a separator, then the date
+_DATELINE_RE = re.compile(
+    r"^[A-Z][A-Z.'’ -]*[A-Z.](?:,\s*[A-Z][\w.'’ -]{0,30}?)?\s*(?:\([^()\n]{1,30}\))?\s*[,:—–-]*\s*"
+    rf"(?:(?i:{_WEEKDAY_RE})\s*)?(?=\d|(?i:{_MONTH_RE}))",
+)
+
+
+# the dateline opening a story, left out of a title made from its first sentence
+_DATELINE_PREFIX = re.compile(r"^[A-Z][A-Z.'’ -]*[A-Z.](?:,[^—–\n]{1,40}?)?\s*(?:\([^()\n]{1,30}\))?\s*[—–]\s*(?=\S)")
 
 
 def _valid(y: int, m: int, d: int) -> str | None:
@@ -332,82 +417,147 @@ def _valid(y: int, m: int, d: int) -> str | None:
         return None
 
 
+def _date_matches(value: str) -> list[tuple[int, int, str]]:
+    """Every full calendar date in ``value`` as ``(start, end, "YYYY-MM-DD")``, leftmost first."""
+    found: list[tuple[int, int, str | None]] = []
+    for m in _ISO_RE.finditer(value):
+        found.append((m.start(), m.end(), _valid(int(m.group(1)), int(m.group(2)), int(m.group(3)))))
+    for m in _MDY_RE.finditer(value):
+        month = _MONTHS[m.group(1).lower()]
+        found.append((m.start(), m.end(), _valid(int(m.group(3)), month, int(m.group(2)))))
+    for m in _DMY_RE.finditer(value):
+        month = _MONTHS[m.group(2).lower()]
+        found.append((m.start(), m.end(), _valid(int(m.group(3)), month, int(m.group(1)))))
+    for m in _NUMERIC_RE.finditer(value):
+        a, b, y = int(m.group(1)), int(m.group(3)), int(m.group(4))
+        if a > 12 >= b or a == b:
+            iso = _valid(y, b, a)  # 14/10/2024: day first
+        elif b > 12 >= a:
+            iso = _valid(y, a, b)  # 10/14/2024: month first
+        else:
+            iso = None  # 05/06/2024: May 6 or 5 June, nobody can tell
+        found.append((m.start(), m.end(), iso))
+    return sorted((s, e, iso) for s, e, iso in found if iso)
+
+
 def _parse_date(value: str) -> str | None:
     """First full calendar date in ``value`` as ``YYYY-MM-DD``, else None."""
-    if not value:
+    found = _date_matches(value or "")
+    return found[0][2] if found else None
+
+
+def _dateline_date(line: str) -> str | None:
+    """The date of a dateline or date line: "TORONTO, 8 October 2024 — ...", "WASHINGTON (AP) — Oct. 14, 2024",
+    "Oct. 14, 2024 — ...", "Tue 8 Oct 2024 14.05 BST", "By Jane Smith | 2024-10-14". A date inside a sentence
+    ("The bank said on 8 October 2024 that ...") is an event, not the article's date."""
+    head = line[:160]
+    found = _date_matches(head)
+    if not found:
         return None
-    m = _ISO_RE.search(value)
-    if m:
-        return _valid(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    m = _MDY_RE.search(value)
-    if m:
-        return _valid(int(m.group(3)), _MONTHS[m.group(1).lower().rstrip(".")], int(m.group(2)))
-    m = _DMY_RE.search(value)
-    if m:
-        return _valid(int(m.group(3)), _MONTHS[m.group(2).lower().rstrip(".")], int(m.group(1)))
+    start, end, iso = found[0]
+    m = _DATELINE_RE.match(head)
+    if m and m.end() == start:
+        return iso  # TORONTO, 8 October 2024 — / WASHINGTON (AP) — Oct. 14, 2024
+    lead = re.match(rf"(?:{_WEEKDAY_RE}\s*)?", head, re.I)
+    if lead and lead.end() == start and re.match(r"\s*(?:$|[—–|·•,-]|\d{1,2}[:.]\d{2})", head[end:]):
+        return iso  # Oct. 14, 2024 — The ... / Tue 8 Oct 2024 14.05 BST
+    if not _END_PUNCT.search(line.strip()) and len(_words(line)) <= 10:
+        return iso  # a short date line: "By Jane Smith | 8 October 2024", "Reporting from Tokyo, 14/10/2024"
     return None
 
 
 # ------------------------------------------------------------------------------------------ cleaning
+#
+# Cleaning keeps every line that states something and drops only page chrome. Each line is judged by its
+# shape, never by what it is about (no lists of places, people, organisations or topics):
+#
+# - chrome anywhere: lines made only of UI-action words ("Share", "Copy link", "Advertisement", "Skip to
+#   content", "Leave a comment", "Facebook Twitter"), UI imperatives ("Follow us on ...", "Sign up for ...",
+#   "Read more ..."), link-list labels ("Related: ...", "Read more: ...", "Tags: ..."), cookie/newsletter
+#   prompts, copyright and "Powered by" lines, breadcrumbs ("Home › World › Europe"), and short link-only
+#   lines (HTML anchors or markdown links without sentence punctuation);
+# - navigation before the story and after it: single words and runs of 3+ short Title-Case items;
+# - exact repeats: the headline again (also "Other headline - Headline"), a line repeated verbatim.
+#
+# Kept by shape: anything with sentence punctuation or a clause, "label: value" lines, bullet items, lines
+# with numbers, short factual lines, markdown headings, bylines.
 
-def _compile(*patterns: str) -> list[re.Pattern[str]]:
-    return [re.compile(p, re.I) for p in patterns]
+_END_PUNCT = re.compile(r"[.!?…][\"'”’»)\]]*$")
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_BYLINE = re.compile(r"^(?:by|reported by|written by|story by|words by)\s+\S", re.I)
 
-
-# whole-line patterns for short lines (12 words or fewer): menus, prompts, widgets
-_SHORT_BOILERPLATE = _compile(
-    r"skip to (?:the )?(?:main )?(?:content|navigation|main)",
-    r"(?:read|see) (?:also|more|next)\b.{0,60}",
-    r"(?:related|recommended|popular|trending|most read|more)(?: \w+)?(?: articles| posts| stories| news| reading)?:?",
-    r"latest(?: \w+)?(?: news| posts| articles| stories| updates)?:?",
-    r"more info(?:rmation)?:?",
-    r"(?:no|\d+) comments?:?",
-    r"(?:leave|post|add|write) (?:a |your )?(?:comment|reply|response)(?: here)?\W*",
-    r"comments?(?: \(\d+\))?:?",
-    r"powered by [\w .-]{1,40}",
-    r"(?:share|share this|share on|share article|tweet|pin it|email|print)\b.{0,60}",
-    r"(?:facebook|twitter|x|linkedin|whatsapp|telegram|reddit|pinterest|email|copy link)"
-    r"(?:\s*[|·•,/]?\s*(?:facebook|twitter|x|linkedin|whatsapp|telegram|reddit|pinterest|email|copy link))*",
-    r"follow us\b.{0,80}",
-    r"(?:subscribe|sign up|newsletter)\b.{0,120}",
-    r"advertisement|sponsored(?: content)?|ad",
-    r"(?:older|newer) posts?|home|menu|search|log ?in|sign ?in|back to top|next|previous|top",
-    r"(?:posted|labels|tags|categories|filed under)\b.{0,80}",
-    r"accept(?: all)?(?: cookies)?|reject(?: all)?|cookie (?:settings|policy|preferences)",
-    r"(?:click|tap) here\b.{0,80}",
+# the vocabulary of page controls; a line made only of these (and function words) is a button or menu
+_UI_WORDS = frozenset("""
+    share sharing tweet retweet email e mail print copy copied link links url permalink follow following
+    subscribe subscribed subscription unsubscribe sign signup log login logout register join download app apps
+    save saved bookmark bookmarks like comment comments reply replies respond leave post posts write view
+    views load show hide close open toggle expand collapse click tap read more less also see watch listen play
+    video videos audio podcast podcasts gallery photos image images skip jump back top next previous prev older
+    newer home homepage menu navigation nav search main content accept reject allow decline agree manage
+    settings preferences privacy policy terms conditions use cookie cookies consent contact about faq help
+    feedback advertise advertisement advertising ad ads sponsored promoted newsletter newsletters alert alerts
+    notifications rss feed feeds inbox info information related recommended popular trending latest news
+    updates stories story articles article page site website edition free daily weekly most account profile
+    premium subscribers continue reading full min mins minute minutes gift explore topic topics reuse
+""".split())
+_PLATFORMS = frozenset("""
+    facebook twitter x linkedin whatsapp telegram reddit pinterest instagram youtube tiktok threads bluesky
+    mastodon flipboard messenger snapchat
+""".split())
+_FILLER = frozenset("a an the this that these to of on in for with by and or at via us our your you me my it is "
+                    "be up out off from no new here now per as all".split())
+_COUNTS = re.compile(
+    r"\(\s*\d[\d,.]*[km]?\s*\)|\b\d[\d,.]*[km]?\s+(?=(?:comments?|replies|shares|likes|views|min|mins|minutes?)\b)",
+    re.I,
 )
-# whole-line patterns for lines of any length: cookie banners, copyright, newsletter prompts
-_ANY_BOILERPLATE = _compile(
-    r"(?:©|\(c\)|copyright)\s.{0,160}",
-    r".{0,80}all rights reserved\.?.{0,60}",
+_UI_IMPERATIVE = re.compile(
+    r"(?:read (?:more|also|next|the full (?:story|article))|see (?:also|more)|also read|click here|tap here|"
+    r"follow us|follow (?:[\w.'’-]+ ){0,3}on (?:facebook|twitter|x|instagram|linkedin|threads|bluesky|tiktok|"
+    r"youtube|whatsapp|telegram)|share (?:this|on|via|to|with)|sign up (?:for|to|now)|subscribe (?:to|for|now|today)|"
+    r"(?:download|get) (?:the|our) app|listen to this|continue reading|skip to|jump to|"
+    r"you (?:may|might) (?:also )?(?:like|enjoy)|more (?:from|on|in|about) (?:the )?(?:(?-i:[A-Z])[\w'’&.-]*\s*){1,4}$)\b",
+    re.I,
+)
+_LINK_LABEL = re.compile(
+    r"(?:related(?: (?:articles?|stories|news|content|links?|reading|coverage|topics))?|read (?:more|also|next)|"
+    r"also read|see also|more (?:on|from|about|in) (?:this|the|[A-Z])[^:]{0,40}|more stories|"
+    r"recommended(?: for you| reading)?|popular(?: now)?|trending(?: now)?|most (?:read|viewed|popular|shared)|"
+    r"tags?|topics|categories|filed under|labels|posted in|further reading|you (?:may|might) also like)"
+    r"\s*[:：]\s*.*",
+    re.I,
+)
+_ANY_CHROME = [re.compile(p, re.I) for p in (
+    r"(?:©|\(c\))\s*.{0,200}|copyright\s+(?:©\s*|\(c\)\s*)?(?:\d{4}|by\b).{0,200}",
+    r".{0,80}all rights reserved\.?.{0,160}",
+    r".{0,60}\bmay not be (?:published|reproduced|republished|broadcast|rewritten|redistributed)\b.{0,160}",
     r"(?:this |our )?(?:web)?site uses cookies\b.{0,300}",
     r".{0,200}\bwe use cookies\b.{0,300}",
     r".{0,200}\bby (?:continuing|using) (?:to (?:use|browse) )?(?:this|our) (?:site|website)\b.{0,200}",
     r".{0,80}\b(?:subscribe to|sign up for)\b.{0,40}\bnewsletters?\b.{0,80}",
-)
-
-
-def _is_boilerplate(line: str) -> bool:
-    s = line.strip().strip("*_#>|-–—•· ").strip()
-    if not s:
-        return True
-    if len(s) > 500:
-        return False
-    patterns = _SHORT_BOILERPLATE + _ANY_BOILERPLATE if len(_words(s)) <= 12 else _ANY_BOILERPLATE
-    return any(p.fullmatch(s) for p in patterns)
-
-
-_END_PUNCT = re.compile(r"[.!?…][\"'”’»)\]]*$")
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
-_STOP = {
-    "a", "an", "the", "of", "for", "to", "in", "on", "and", "or", "with", "by", "at", "from", "is", "are",
-    "as", "its", "it", "be", "this", "that", "s",
-}  # fmt: skip
-_BYLINE = re.compile(r"^(?:by|reported by|written by|story by)\s+\S", re.I)
+    r"powered by [\w .-]{1,40}",
+)]  # fmt: skip
+_CHROME_HINTS = ("©", "(c)", "copyright", "rights reserved", "may not be", "cookies", "by continuing", "by using",
+                 "newsletter", "powered by")
+_DETERMINERS = frozenset("the a an this that these those it he she they we i you his her its their our my".split())
+_CONNECTORS = frozenset("and of the for in on to a at de du la le van von der".split())
+_CRUMB_SEP = re.compile(r"\s+[|>/]\s+|\s*[›»→⟩]\s*")
+_LABEL_VALUE = re.compile(r"^[A-Z][^\s:]*(?:\s+[^\s:]+){0,5}\s*:\s+\S")
+_TITLE_SEP = re.compile(r"\s+[|–—-]\s+")
+_MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
+_MD_LINK_LINE = re.compile(r"(?:[\s|·•/,>›»–—-]*!?\[[^\]\n]*\]\([^)\n]*\))+[\s|·•/,>›»–—-]*")
+_BULLET = re.compile(r"^(?:[-*+•·▪‣◦]|\d{1,3}[.)])\s+")
 
 
 def _words(line: str) -> list[str]:
     return _WORD.findall(line)
+
+
+def _core(line: str) -> str:
+    """The words of a line for judging its shape: markdown links become their text, emphasis, quote and
+    table markers and a leading bullet go."""
+    s = _MD_LINK.sub(lambda m: m.group(1), line).replace("**", "").replace("__", "")
+    s = s.strip().strip("*_#>|").strip()
+    return _BULLET.sub("", s).strip()
 
 
 def _is_headline(line: str) -> bool:
@@ -416,34 +566,100 @@ def _is_headline(line: str) -> bool:
     return bool(s) and not _END_PUNCT.search(s) and len(_words(s)) <= 20 and len(s) <= 200
 
 
-def _is_paragraph(line: str) -> bool:
-    """A real paragraph: a sentence-ending line of some length, or a long line."""
-    n = len(_words(line))
+def _is_paragraph(line: str, n: int | None = None) -> bool:
+    """A real paragraph: a sentence-ending line of some length, or a long line (``n``: its number of words)."""
+    n = len(_words(line)) if n is None else n
     return (n >= 6 and bool(_END_PUNCT.search(line.strip()))) or n >= 25
 
 
-def _stem_set(line: str) -> set[str]:
-    out = set()
-    for w in _words(line.lower()):
-        w = re.sub(r"['’]s$", "", w)
-        if w in _STOP:
-            continue
-        if len(w) > 3 and w.endswith("s") and not w.endswith("ss"):
-            w = w[:-1]
-        out.add(w)
-    return out
+def _is_label_value(s: str) -> bool:
+    return bool(_LABEL_VALUE.match(s))
 
 
-def _repeats_title(line: str, title: str) -> bool:
+def _is_ui(s: str) -> bool:
+    """Only page-control words: "Share this article", "Facebook Twitter", "Comments (3)", "Back to top"."""
+    t = _COUNTS.sub(" ", s)
+    if re.search(r"\d", t):
+        return False
+    words = [w.lower() for w in _words(t)]
+    if not words or len(words) > 12:
+        return False
+    words = [w[:-1] if w.endswith("s") and w[:-1] in _UI_WORDS else w for w in words]  # "subscriptions"
+    if not all(w in _UI_WORDS or w in _PLATFORMS or w in _FILLER for w in words):
+        return False
+    return any(w in _UI_WORDS or w in _PLATFORMS for w in words)
+
+
+def _is_titleish(s: str) -> bool:
+    words = _words(s)
+    return bool(words) and all(w[0].isupper() or w[0].isdigit() or w.lower() in _CONNECTORS for w in words)
+
+
+def _is_breadcrumb(s: str) -> bool:
+    """Two or more short Title-Case link names joined by | › » > /: "Home › World › Europe"."""
+    if not any(c in s for c in "|>/›»→⟩") or re.search(r"\d", s) or ":" in s or _BYLINE.match(s):
+        return False
+    parts = [p.strip() for p in _CRUMB_SEP.split(s) if p.strip()]
+    return len(parts) >= 2 and all(
+        len(_words(p)) <= 4 and _is_titleish(p) and not _END_PUNCT.search(p) for p in parts
+    )
+
+
+def _is_menu_item(s: str) -> bool:
+    """A menu entry: one to three Title-Case words ("World", "Bank of England") or two sentence-case words
+    ("Interest rates", "Print subscriptions"); no number, no punctuation of a sentence or a label, not the
+    subject of a clause ("The yen rose", "Markets closed higher")."""
+    if re.search(r"[\d:;,!?\"“”]", s) or _END_PUNCT.search(s):
+        return False
+    words = _words(s)
+    if not 1 <= len(words) <= 3 or not words[0][0].isupper():
+        return False
+    return _is_titleish(s) or (len(words) <= 2 and words[0].lower() not in _DETERMINERS)
+
+
+def _is_chrome(line: str, core: str, link_only: bool, row: bool = False, n: int | None = None) -> bool:
+    """Page chrome wherever it is (see the rules at the top of this section)."""
+    if not any(ch.isalnum() for ch in core):
+        return True  # rules, separators, a lone "|" or "*"
+    if len(core) > 600:
+        return False
+    low = core.lower()
+    if any(h in low for h in _CHROME_HINTS) and any(p.fullmatch(core) for p in _ANY_CHROME):
+        return True
+    if (":" in core or "：" in core) and _LINK_LABEL.fullmatch(core):
+        return True
+    n = len(_words(core)) if n is None else n
+    if n <= 12 and _is_ui(core):
+        return True
+    if n <= 15 and _UI_IMPERATIVE.match(core):
+        return True
+    if row:
+        return False  # a table row is data ("Venue | Riverside Stadium"), not a breadcrumb or a link list
+    if _is_breadcrumb(core):
+        return True
+    if (link_only or _MD_LINK_LINE.fullmatch(line)) and n <= 15 and not _END_PUNCT.search(core):
+        return not _is_label_value(core)
+    return False
+
+
+def _norm(s: str) -> str:
+    return " ".join(s.split()).strip(" .:;!?|–—-").casefold()
+
+
+def _is_title_line(core: str, title: str) -> bool:
+    """The headline again: exactly, or as one part of "Headline | Site" / "Other headline - Headline"."""
     if not title:
         return False
-    a, b = line.strip().lower(), title.strip().lower()
-    if a == b or (len(b) >= 12 and b in a):
-        return True
-    sa, sb = _stem_set(a), _stem_set(b)
-    if len(sa) < 2 or len(sb) < 2:
+    c, t = _norm(core), _norm(title)
+    if not c or not t:
         return False
-    return len(sa & sb) / min(len(sa), len(sb)) >= 0.6
+    if c == t:
+        return True
+    parts = [_norm(p) for p in _TITLE_SEP.split(core)]
+    if len(parts) > 1 and t in parts:
+        return True
+    title_parts = [_norm(p) for p in _TITLE_SEP.split(title)]
+    return len(title_parts) > 1 and c == title_parts[0]
 
 
 _FRONT_MATTER = re.compile(r"\A(?:---|\+\+\+)[ \t]*\r?\n(.*?)\r?\n(?:---|\+\+\+|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
@@ -486,113 +702,185 @@ def _shorten(s: str, limit: int = 90) -> str:
     return cut + "…"
 
 
-_FACT_LINE = re.compile(r"[A-Z][\w .'’/&()-]{1,40}:\s+\S.{0,60}")  # "Authorization date: 10/22"
+class _Line:
+    __slots__ = ("s", "e", "core", "n", "heading", "bullet", "link_only", "row")
+
+    def __init__(self, s: int, e: int, core: str, heading: bool, bullet: bool, link_only: bool, row: bool) -> None:
+        self.s, self.e, self.core, self.heading, self.bullet = s, e, core, heading, bullet
+        self.link_only, self.row = link_only, row
+        self.n = len(_words(core))  # number of words
 
 
-def _record_lines(text: str, entries: list[tuple[int, int, bool]], keep: list[bool]) -> set[int]:
-    """Among the lines before the first paragraph: "label: value" lines that carry a number (not a publication
-    date) and the up to two name lines right above each. They state facts (a mission and its authorisation
-    date), unlike the menu lines around them, so cleaning keeps them."""
-    facts = [i for i, (s, e, _) in enumerate(entries)
-             if keep[i] and _FACT_LINE.fullmatch(text[s:e].strip()) and re.search(r"\d", text[s:e])
-             and not _DATE_LABEL_RE.match(text[s:e])]
-    out = set(facts)
-    for i in facts:
-        for j in range(i - 1, max(-1, i - 3), -1):
-            s, e, _ = entries[j]
-            if j in out or not keep[j] or not _is_headline(text[s:e]) or re.search(r"\s[|›»>]\s", text[s:e]):
-                break  # not a name line: a fact, boilerplate, a sentence, or a breadcrumb such as "World | Europe"
-            out.add(j)
-    return out
-
-
-def _clean(
-    text: str, *, markdown: bool, html_title: str = "", html_date: str | None = None
-) -> tuple[str, str | None, list[tuple[int, int]]]:
-    """Choose the content line spans; return (title, date, segments)."""
-    body_start, meta = _front_matter(text) if markdown or text.startswith(("---", "+++")) else (0, {})
-    title = meta.get("title", "").strip() or html_title
-    date = _parse_date(meta.get("date", "") or meta.get("published", "")) or html_date
-
-    spans = _lines(text, body_start)
-    # markdown: drop setext underlines and strip heading/quote markers from the span
-    entries: list[tuple[int, int, bool]] = []  # (start, end, is_markdown_heading)
-    for s, e in spans:
+def _entries(
+    text: str, start: int, markdown: bool, link_starts: frozenset[int], row_starts: frozenset[int]
+) -> tuple[list[_Line], str]:
+    """The non-blank lines as spans of ``text`` (markdown heading, quote and list markers left out of the span),
+    and the first level-1 markdown heading."""
+    out: list[_Line] = []
+    h1 = ""
+    for s, e in _lines(text, start):
         line = text[s:e]
+        link_only = s in link_starts
         if markdown and _MD_SETEXT.match(line):
             continue
         heading = False
+        bullet = bool(_BULLET.match(line))
+        row = s in row_starts or bool(re.match(r"^\|.*\|$", line))  # an HTML or markdown table row
         if markdown:
             hm = _MD_HEADING.match(line)
             if hm:
                 heading = True
-                if not title and len(hm.group(1)) == 1:
-                    title = hm.group(2)
+                if not h1 and len(hm.group(1)) == 1:
+                    h1 = hm.group(2)
             pm = _MD_PREFIX.match(line)
             if pm:
                 s += pm.end()
                 e = s + len(text[s:e].rstrip("# \t")) if heading else e
-            if s >= e:
-                continue
-        entries.append((s, e, heading))
-
-    # date from a labelled line ("Published: March 1, 2024") or a date near the top
-    if date is None:
-        for s, e, _ in entries[:15]:
-            line = text[s:e]
-            lm = _DATE_LABEL_RE.match(line)
-            if lm and (d := _parse_date(lm.group(1))):
-                date = d
-                break
-        if date is None:
-            for s, e, _ in entries[:8]:
-                line = text[s:e]
-                if len(_words(line)) <= 8 and (d := _parse_date(line)):
-                    date = d
-                    break
-
-    keep = [not _is_boilerplate(text[s:e]) for s, e, _ in entries]
-    paragraphs = [i for i, (s, e, _) in enumerate(entries) if keep[i] and _is_paragraph(text[s:e])]
-    title_index: int | None = None
-    if paragraphs:
-        first, last = paragraphs[0], paragraphs[-1]
-        records = _record_lines(text, entries[:first], keep)
-        # leading navigation/menu lines: keep only one title-like line (and markdown headings, bylines, and
-        # records such as "EUMAM Ukraine / EU Military Assistance Mission Ukraine / Authorization date: 10/22")
-        for i in range(first):
-            s, e, heading = entries[i]
-            line = text[s:e]
-            if not keep[i]:
-                continue
-            if heading or _BYLINE.match(line) or i in records:
-                continue
-            if title_index is None and _is_headline(line) and (not title or _repeats_title(line, title)):
-                title_index = i
-                continue
-            keep[i] = False
-        # trailing footer lines: short lines without punctuation after the last paragraph
-        for i in range(last + 1, len(entries)):
-            s, e, heading = entries[i]
-            if keep[i] and not heading and _is_headline(text[s:e]) and len(_words(text[s:e])) <= 6:
-                keep[i] = False
-    elif entries:  # no real paragraph (a short note): the first headline-like line may be the title
-        for i, (s, e, heading) in enumerate(entries[:3]):
-            if keep[i] and _is_headline(text[s:e]) and (not title or _repeats_title(text[s:e], title)):
-                title_index = i
-                break
-    if not title and title_index is not None:
-        title = text[entries[title_index][0] : entries[title_index][1]]
-    # headline lines repeating the title: keep the first, drop the others
-    seen_title = title_index is not None
-    for i, (s, e, _) in enumerate(entries):
-        if i == title_index or not keep[i] or not title:
+        if s >= e:
             continue
-        line = text[s:e]
-        if _is_headline(line) and _repeats_title(line, title):
+        out.append(_Line(s, e, _core(text[s:e]), heading, bullet, link_only, row))
+    return out, h1
+
+
+def _text_date(entries: list[_Line], keep: list[bool]) -> str | None:
+    """The article's date from the top of the text: a "Published:" line, else a dateline or a short date line,
+    else an "Updated:" line. Looks at the first 15 lines, up to the second paragraph."""
+    published = dateline = updated = None
+    paragraphs = 0
+    for i, ln in enumerate(entries[:15]):
+        if not keep[i]:
+            continue
+        lm = _DATE_LABEL_RE.match(ln.core)
+        d = _parse_date(lm.group(2)) if lm else None
+        if d:
+            if lm.group(1).lower() in _UPDATE_LABELS:
+                updated = updated or d
+            else:
+                published = published or d
+                break
+        elif dateline is None:
+            dateline = _dateline_date(ln.core)
+        if _is_paragraph(ln.core, ln.n):
+            paragraphs += 1
+            if paragraphs >= 2:
+                break
+    return published or dateline or updated
+
+
+def _clean(
+    text: str,
+    *,
+    markdown: bool,
+    html_title: str = "",
+    html_date: str | None = None,
+    link_starts: frozenset[int] = frozenset(),
+    row_starts: frozenset[int] = frozenset(),
+) -> tuple[str, str | None, list[tuple[int, int]]]:
+    """Choose the content line spans; return (title, date, segments)."""
+    body_start, meta = _front_matter(text) if markdown or text.startswith(("---", "+++")) else (0, {})
+    title = meta.get("title", "").strip() or html_title
+    date = None
+    for key in ("date", "published", "pubdate", "publishdate", "date_published", "published_at"):
+        date = date or _parse_date(meta.get(key, ""))
+    date = date or html_date
+
+    entries, h1 = _entries(text, body_start, markdown, link_starts, row_starts)
+    title = title or h1
+    n = len(entries)
+    keep = [not _is_chrome(text[ln.s : ln.e], ln.core, ln.link_only, ln.row, ln.n) for ln in entries]
+    paragraphs = [i for i in range(n) if keep[i] and _is_paragraph(entries[i].core, entries[i].n)]
+    first, last = (paragraphs[0], paragraphs[-1]) if paragraphs else (min(n, 3), n)
+
+    # navigation before and after the story: a block of 3+ lines made of menu items and chrome is a menu when it
+    # holds 3+ Title-Case items ("World / Canada / Politics"), or 2+ items and 2+ chrome lines ("Print
+    # subscriptions / Sign in / Search jobs")
+    nav = [False] * n
+    if paragraphs:
+        item = [
+            (i < first or i > last) and keep[i] and _is_menu_item(ln.core) and not ln.bullet and not ln.heading
+            and not ln.row and not _BYLINE.match(ln.core)
+            for i, ln in enumerate(entries)
+        ]
+        run: list[int] = []
+        for i in [*range(n), n]:
+            if i < n and (i < first or i > last) and (item[i] or not keep[i]):
+                run.append(i)
+                continue
+            items = [j for j in run if item[j]]
+            titled = [j for j in items if _is_titleish(entries[j].core)]
+            if len(run) >= 3 and len(items) >= 2 and (len(titled) >= 3 or len(run) - len(items) >= 2):
+                for j in items:
+                    nav[j] = True
+            run = []
+        # the name lines right above a "label: value" line with a number are a record's name, not a menu
+        # ("EUMAM Ukraine / EU Military Assistance Mission Ukraine / Authorization date: 10/22")
+        for i in range(n):
+            if keep[i] and _is_label_value(entries[i].core) and re.search(r"\d", entries[i].core.split(":", 1)[1]):
+                for j in range(i - 1, max(-1, i - 3), -1):
+                    if not nav[j]:
+                        break
+                    nav[j] = False
+
+    # the title line: the line repeating a known title, else the first headline-shaped line before the story,
+    # passing over a menu item right below page chrome ("Sign in / Search jobs / Real headline")
+    def below_chrome(i: int) -> bool:
+        return i > 0 and not keep[i - 1] and paragraphs != [] and _is_menu_item(entries[i].core)
+
+    title_index: int | None = None
+    if title:
+        title_index = next((i for i in range(first) if keep[i] and _is_title_line(entries[i].core, title)), None)
+    else:
+        candidates = [
+            i for i in range(first)
+            if keep[i] and not nav[i] and _is_headline(entries[i].core) and not entries[i].bullet
+            and not _BYLINE.match(entries[i].core) and not _dateline_date(entries[i].core)
+            and (not _is_label_value(entries[i].core) or len(_words(entries[i].core.split(":", 1)[0])) >= 3)
+        ]
+        title_index = next((i for i in candidates if not below_chrome(i)), candidates[0] if candidates else None)
+        if title_index is None:  # a short headline right after the menu: the last menu item before the story
+            title_index = next((i for i in range(first - 1, -1, -1) if nav[i] and _is_titleish(entries[i].core)), None)
+    if title_index is not None:
+        nav[title_index] = False
+        if not title:
+            title = text[entries[title_index].s : entries[title_index].e]
+        for i in range(title_index):  # menu items among the page chrome above the headline
+            if keep[i] and below_chrome(i) and not entries[i].bullet and not entries[i].heading:
+                nav[i] = True
+
+    for i in range(n):
+        if nav[i]:
+            keep[i] = False
+    if paragraphs:  # a lone word before or after the story ("News", "Sport") states nothing
+        for i in range(n):
+            ln = entries[i]
+            if ((i < first or i > last) and keep[i] and i != title_index and not ln.heading and not ln.bullet
+                    and not ln.row and ln.n == 1 and _is_menu_item(ln.core)):
+                keep[i] = False
+
+    # exact repeats: the headline again, a line identical to the one before it, a line without numbers or a
+    # label that already appeared (a "label: value" line or a number may state a different fact in its context)
+    seen: set[str] = set()
+    seen_title = title_index is not None
+    previous = ""
+    for i, ln in enumerate(entries):
+        if not keep[i]:
+            continue
+        key = _norm(ln.core)
+        if i != title_index and title and _is_headline(ln.core) and _is_title_line(ln.core, title):
             if seen_title:
                 keep[i] = False
+                continue
             seen_title = True
-    segments = [(s, e) for i, (s, e, _) in enumerate(entries) if keep[i]]
+        elif i != title_index and (key == previous or (key in seen and not re.search(r"\d", key)
+                                                       and not _is_label_value(ln.core))):
+            keep[i] = False
+            continue
+        seen.add(key)
+        previous = key
+
+    if date is None:
+        date = _text_date(entries, keep)
+    segments = [(ln.s, ln.e) for i, ln in enumerate(entries) if keep[i]]
     return _squash(title), date, segments
 
 
@@ -608,6 +896,13 @@ _ABBREVIATIONS = {
 }  # fmt: skip
 # abbreviations that may also end a sentence when the next word starts one
 _SOFT_ABBREVIATIONS = {"inc", "ltd", "co", "corp", "bros", "a.m", "p.m", "u.s", "u.k", "u.n", "e.u", "etc"}
+# news-agency style abbreviations of US states, as in the datelines "BATON ROUGE, La. (AP) —" and
+# "CHARLESTON, W.Va. —"; matched with their capital (so "fell ill. Doctors" still ends a sentence)
+_STATE_ABBREVIATIONS = {
+    "Ala", "Ariz", "Ark", "Calif", "Colo", "Conn", "Del", "Fla", "Ga", "Ill", "Ind", "Kan", "Kans", "Ky", "La",
+    "Md", "Mass", "Mich", "Minn", "Miss", "Mo", "Mont", "Neb", "Nev", "Okla", "Ore", "Pa", "Tenn", "Tex", "Vt",
+    "Va", "Wash", "W.Va", "Wis", "Wyo",
+}  # fmt: skip
 _NUMBER_ABBREVIATIONS = {"no", "nos", "vol", "vols", "fig", "figs", "art", "sec", "ch", "pp", "p", "jan", "feb",
                          "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}  # fmt: skip
 _SENTENCE_STARTERS = {
@@ -652,7 +947,7 @@ def _is_boundary(text: str, m: re.Match[str], lo: int, hi: int) -> bool:
         return False  # an initial: "Vladimir V. Putin", "J. K. Rowling"
     next_word = re.match(r"\S+", text[j:hi])
     next_low = next_word.group(0).lower().strip("\"'“‘«([,;:") if next_word else ""
-    if low in _SOFT_ABBREVIATIONS or re.fullmatch(r"(?:[a-z]\.)+[a-z]", low):
+    if low in _SOFT_ABBREVIATIONS or re.fullmatch(r"(?:[a-z]\.)+[a-z]", low) or word in _STATE_ABBREVIATIONS:
         return next_low in _SENTENCE_STARTERS  # "in the U.S. The next day" vs "U.S. Secretary"
     return low not in _ABBREVIATIONS
 
@@ -701,13 +996,18 @@ def parse_document(source: str, raw: str, *, suffix: str = ".txt", path: str = "
         suffix = "." + suffix
     if raw.startswith("\ufeff"):
         raw = raw[1:]
-    html_title, html_date = "", None
+    html_title, html_date, link_starts, row_starts = "", None, frozenset(), frozenset()
     if suffix in _HTML_SUFFIXES:
-        text, html_title, html_date = html_to_text(raw)
+        text, html_title, html_date, link_starts, row_starts = _html_to_text(raw)
     else:
         text = raw
     title, date, segments = _clean(
-        text, markdown=suffix in _MARKDOWN_SUFFIXES, html_title=html_title, html_date=html_date
+        text,
+        markdown=suffix in _MARKDOWN_SUFFIXES,
+        html_title=html_title,
+        html_date=html_date,
+        link_starts=link_starts,
+        row_starts=row_starts,
     )
     sentences: list[tuple[int, int]] = []
     for s, e in segments:
@@ -719,7 +1019,8 @@ def parse_document(source: str, raw: str, *, suffix: str = ".txt", path: str = "
             fix="Check that the file holds article text (for HTML, that the text is not built by JavaScript).",
         )
     if not title:
-        title = _shorten(text[sentences[0][0] : sentences[0][1]]) or Path(source).stem
+        first = text[sentences[0][0] : sentences[0][1]]
+        title = _shorten(_DATELINE_PREFIX.sub("", first, count=1) or first) or Path(source).stem
     return Document(
         source=source,
         title=title,
