@@ -28,6 +28,7 @@ from rag.documents import SUPPORTED_SUFFIXES
 from rag.errors import ConfigurationError
 
 from . import render
+from .api_schema import AskAnswer
 from .assets import CSS, JS
 
 __all__ = ["build_demo", "serve", "EXAMPLES", "read_upload", "safe_name", "SeedIndexer", "ChatBlocks"]
@@ -276,7 +277,7 @@ def build_demo(pipeline: Pipeline | None = None) -> ChatBlocks:
         value = evt.value if isinstance(evt.value, dict) else {}
         return value.get("text", "")
 
-    def ask_api(question: str) -> dict:
+    def ask_api(question: str) -> AskAnswer:
         """Answer one question: returns Answer.to_dict() (text, citations with exact quotes and offsets,
         abstained, contexts, metadata)."""
         try:
@@ -284,6 +285,9 @@ def build_demo(pipeline: Pipeline | None = None) -> ChatBlocks:
         except RagError as exc:
             raise gr.Error(str(exc)) from None
         return answer.to_dict()
+
+    # Real types, not this module's postponed annotation strings: Gradio reads them to type /ask in view_api().
+    ask_api.__annotations__ = {"question": str, "return": AskAnswer}
 
     def upload(files: list[str] | None):
         """Add articles (.txt, .md, .html); returns a report of what was added, updated or refused and why."""
