@@ -54,7 +54,27 @@ GOLD = EVALS / "gold.jsonl"
 THRESHOLDS = EVALS / "thresholds.toml"
 BASELINE = EVALS / "baseline.json"
 RESULTS = EVALS / "results"
-CATEGORIES = ["single_fact", "number_date", "list", "multi_article", "follow_up", "unanswerable", "injection"]
+CATEGORIES = ["single_fact", "number_date", "list", "multi_article", "follow_up", "yes_no", "why_how", "typo",
+              "lowercase", "unanswerable", "injection"]
+
+
+@dataclass(frozen=True)
+class EvalSet:
+    """A gold set, the corpus it is asked against, and its own floors and baseline."""
+    name: str
+    gold: Path
+    corpus: Path | None  # None: the settings' seeds folder
+    thresholds: Path
+    baseline: Path
+    corpus_filter: str | None = None  # keep only items whose "corpus" field is this
+
+    def items(self) -> list[dict[str, Any]]:
+        rows = load_gold(self.gold)
+        return [r for r in rows if self.corpus_filter is None or r.get("corpus") == self.corpus_filter]
+
+    @property
+    def results(self) -> Path:
+        return RESULTS if self.name == "seeds" else RESULTS / self.name
 UNANSWERABLE = ("unanswerable", "injection")
 
 # Which way is better, for every metric the gate or the baseline can hold.
@@ -62,7 +82,7 @@ DIRECTIONS = {
     "hit_at_1": "higher", "hit_at_3": "higher", "hit_at_5": "higher", "mrr": "higher", "source_recall_at_5": "higher",
     "key_fact_recall": "higher", "citation_recall": "higher", "citation_precision": "higher",
     "abstention_accuracy": "higher", "false_abstention": "lower", "fabricated_citations": "lower",
-    "abstention_with_citations": "lower", "errors": "lower",
+    "abstention_with_citations": "lower", "errors": "lower", "refused_legitimate": "lower",
 }
 LABELS = {
     "hit_at_1": "hit@1", "hit_at_3": "hit@3", "hit_at_5": "hit@5", "mrr": "MRR",
@@ -70,17 +90,30 @@ LABELS = {
     "citation_recall": "citation recall", "citation_precision": "citation precision",
     "fabricated_citations": "fabricated citations", "abstention_accuracy": "abstention accuracy",
     "false_abstention": "false abstention", "abstention_with_citations": "abstentions with citations",
-    "errors": "errors", "latency_p50_s": "latency p50 (s)", "latency_p95_s": "latency p95 (s)",
+    "errors": "errors", "refused_legitimate": "legitimate questions refused", "latency_p50_s": "latency p50 (s)", "latency_p95_s": "latency p95 (s)",
     "first_token_p50_s": "first token p50 (s)", "first_token_p95_s": "first token p95 (s)",
     "cpu_p50_s": "CPU time p50 (s)", "cpu_p95_s": "CPU time p95 (s)",
     "judge_faithfulness": "LLM judge faithfulness", "judge_correctness": "LLM judge correctness",
 }
 SUMMARY_ORDER = ["citation_precision", "citation_recall", "fabricated_citations", "abstention_accuracy",
                  "false_abstention", "abstention_with_citations", "hit_at_5", "hit_at_1", "mrr", "source_recall_at_5",
-                 "key_fact_recall", "errors", "latency_p50_s", "latency_p95_s", "first_token_p50_s",
+                 "key_fact_recall", "refused_legitimate", "errors", "latency_p50_s", "latency_p95_s", "first_token_p50_s",
                  "first_token_p95_s", "cpu_p50_s", "cpu_p95_s", "judge_faithfulness", "judge_correctness"]
 NOT_RUN_TEXT = "LLM judge: not run (no endpoint configured)"
-COUNT_METRICS = {"fabricated_citations", "abstention_with_citations", "errors"}
+COUNT_METRICS = {"fabricated_citations", "abstention_with_citations", "errors", "refused_legitimate"}
+
+
+NEWS = EVALS / "news"
+SETS = {
+    "seeds": EvalSet("seeds", GOLD, None, THRESHOLDS, BASELINE),
+    # news the project was not built on: 27 articles in 9 domains and house styles (evals/news/README.md)
+    "news": EvalSet("news", NEWS / "gold.jsonl", NEWS / "articles", NEWS / "thresholds.toml", NEWS / "baseline.json",
+                    "articles"),
+    # the same entities with every asked fact removed: every item must abstain
+    "news-distractors": EvalSet("news-distractors", NEWS / "gold.jsonl", NEWS / "distractors",
+                                NEWS / "thresholds_distractors.toml", NEWS / "baseline_distractors.json",
+                                "distractors"),
+}
 
 
 # -- gold items ---------------------------------------------------------------------------------------------------
@@ -245,6 +278,7 @@ def score_answer(item: dict[str, Any], answer: Any, seeds: dict[str, str]) -> di
     first = (answer.metadata or {}).get("first_token_ms")
     s["first_token_ms"] = first
     s["extractive"] = (answer.metadata or {}).get("extractive")
+    s["refused"] = bool((answer.metadata or {}).get("refusal"))
     return s
 
 
@@ -279,6 +313,7 @@ def aggregate(results: Sequence[ItemResult]) -> dict[str, Any]:
     out["abstention_accuracy"] = _mean(float(r.scores["abstention_correct"]) for r in unanswerable)
     out["abstention_with_citations"] = sum(r.scores.get("abstention_with_citations", 0) for r in results)
     out["errors"] = sum(1 for r in results if r.scores.get("error"))
+    out["refused_legitimate"] = sum(1 for r in answerable if r.scores.get("refused"))
     walls = [r.wall_ms / 1000 for r in results if r.wall_ms is not None and not r.scores.get("error")]
     firsts = [r.scores["first_token_ms"] / 1000 for r in results if r.scores.get("first_token_ms") is not None]
     out["latency_p50_s"] = M.percentile(walls, 50)
@@ -370,6 +405,8 @@ def evaluate(items: Sequence[dict[str, Any]], pipeline: Any, *, seeds: dict[str,
     by_cat: dict[str, list[ItemResult]] = defaultdict(list)
     for r in results:
         by_cat[r.category].append(r)
+        if r.item.get("abstain_kind"):
+            by_cat[f"unanswerable: {r.item['abstain_kind']}"].append(r)
     order = [c for c in CATEGORIES if c in by_cat] + sorted(c for c in by_cat if c not in CATEGORIES)
     return Report(results, aggregate(results), {c: aggregate(by_cat[c]) for c in order}, dict(config or {}),
                   seconds=round(time.perf_counter() - started, 1))
@@ -421,6 +458,8 @@ def rescore(run_dir: str | Path, gold: Sequence[dict[str, Any]] | None = None,
     by_cat: dict[str, list[ItemResult]] = defaultdict(list)
     for r in results:
         by_cat[r.category].append(r)
+        if r.item.get("abstain_kind"):
+            by_cat[f"unanswerable: {r.item['abstain_kind']}"].append(r)
     order = [c for c in CATEGORIES if c in by_cat] + sorted(c for c in by_cat if c not in CATEGORIES)
     report = Report(results, aggregate(results), {c: aggregate(by_cat[c]) for c in order}, summary.get("config", {}),
                     judge_status=summary.get("judge", NOT_RUN_TEXT), seconds=summary.get("seconds", 0.0),
@@ -483,7 +522,9 @@ def check(report: Report, thresholds: dict[str, Any], baseline: dict[str, Any] |
                                     f"{metric} = {_fmt(v, metric)} is under its floor {floor:g} by {floor - v:.3f}"))
     for metric, cap in thresholds.get("max", {}).items():
         v = o.get(metric)
-        if v is not None and v > cap + 1e-9:
+        waiver = thresholds.get("waivers", {}).get(metric)
+        if v is not None and v > cap + 1e-9 and not (waiver and "ceiling" in waiver
+                                                      and v <= float(waiver["ceiling"]) + 1e-9):
             failures.append(Failure(metric, "max", v, cap,
                                     f"{metric} = {_fmt(v, metric)} is over its maximum {cap:g} by {v - cap:.3g}"))
     if baseline:
@@ -507,7 +548,14 @@ def waived(report: Report, thresholds: dict[str, Any]) -> list[str]:
     """Metrics under their target floor but above a documented, temporary waiver floor: reported on every run."""
     out = []
     for metric, waiver in thresholds.get("waivers", {}).items():
-        v, floor = report.overall.get(metric), thresholds.get("min", {}).get(metric)
+        v, cap = report.overall.get(metric), thresholds.get("max", {}).get(metric)
+        if v is not None and cap is not None and "ceiling" in waiver and cap + 1e-9 < v <= float(waiver["ceiling"]) + 1e-9:
+            out.append(f"{metric} = {_fmt(v, metric)} misses its target {cap:g} by {v - cap:.3f}; WAIVED up to "
+                       f"{float(waiver['ceiling']):g} ({waiver.get('reason', 'no reason given')})")
+            continue
+        floor = thresholds.get("min", {}).get(metric)
+        if "floor" not in waiver:
+            continue
         if v is not None and floor is not None and v < floor - 1e-9 and v >= float(waiver["floor"]) - 1e-9:
             out.append(f"{metric} = {_fmt(v, metric)} misses its target {floor:g} by {floor - v:.3f}; WAIVED down to "
                        f"{float(waiver['floor']):g} ({waiver.get('reason', 'no reason given')})")
@@ -738,21 +786,24 @@ def write_outputs(report: Report, out: str | Path, thresholds: dict[str, Any] | 
 
 # -- the command --------------------------------------------------------------------------------------------------
 
-def build_pipeline(home: str | Path | None = None, answer_mode: str | None = None, env: dict[str, str] | None = None):
-    """A Pipeline from the environment's settings on its own RAG_HOME (default: a fresh temp dir) with seeds/
-    ingested, warmed up with one untimed question. Returns (pipeline, home, created_home)."""
+def build_pipeline(home: str | Path | None = None, answer_mode: str | None = None, env: dict[str, str] | None = None,
+                   corpus: str | Path | None = None):
+    """A Pipeline from the environment's settings on its own RAG_HOME (default: a fresh temp dir) with its corpus
+    (default: the seeds folder) ingested, warmed up with one untimed question. Returns (pipeline, home, created)."""
     from rag import Pipeline, Settings
 
     env = dict(os.environ if env is None else env)
     created = home is None
     home = Path(home) if home is not None else Path(tempfile.mkdtemp(prefix="rag-eval-"))
     env["RAG_HOME"] = str(home)
+    if corpus is not None:
+        env["RAG_SEEDS_DIR"] = str(corpus)
     if answer_mode:
         env["RAG_ANSWER_MODE"] = answer_mode
     settings = Settings.from_env(env)
     pipeline = Pipeline(settings)
     pipeline.ingest([settings.seeds_dir])
-    pipeline.ask("What do the articles report about NATO?")  # loads the model, embeddings and index: not timed
+    pipeline.ask("What do the articles report?")  # loads the model, embeddings and index: not timed
     return pipeline, home, created
 
 
@@ -768,20 +819,22 @@ def _config(pipeline: Any, gold_path: Path) -> dict[str, Any]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="rag eval", description="Run the faithfulness eval over evals/gold.jsonl.")
+    p = argparse.ArgumentParser(prog="rag eval", description="Run the faithfulness eval over the gold sets.")
     p.add_argument("--check", action="store_true", help="exit 1 when a metric misses its floor or the baseline")
+    p.add_argument("--set", dest="sets", action="append", default=None, choices=[*SETS, "all"],
+                   help="which gold set (repeatable; default all: " + ", ".join(SETS) + ")")
     p.add_argument("--limit", type=int, default=None, help="only N items, taken round-robin over the categories")
     p.add_argument("--category", action="append", default=None, choices=CATEGORIES,
                    help="only this category (repeatable)")
-    p.add_argument("--out", default=None, help="output folder (default: evals/results/<run-id>/)")
+    p.add_argument("--out", default=None, help="output folder (default: evals/results/[<set>/]<run-id>/)")
     p.add_argument("--answer-mode", choices=["auto", "llm", "extractive"], default=None,
                    help="override RAG_ANSWER_MODE")
     p.add_argument("--judge", action="store_true", help="run the LLM judge (needs OPENAI_API_KEY; or RAG_EVAL_JUDGE=1)")
-    p.add_argument("--update-baseline", action="store_true", help="write evals/baseline.json from this full run")
+    p.add_argument("--update-baseline", action="store_true", help="write each set's baseline from this full run")
     p.add_argument("--home", default=None, help="RAG_HOME for the eval's index (default: a fresh temp dir)")
-    p.add_argument("--gold", default=str(GOLD), help=argparse.SUPPRESS)
-    p.add_argument("--thresholds", default=str(THRESHOLDS), help=argparse.SUPPRESS)
-    p.add_argument("--baseline", default=str(BASELINE), help=argparse.SUPPRESS)
+    p.add_argument("--gold", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--thresholds", default=None, help=argparse.SUPPRESS)
+    p.add_argument("--baseline", default=None, help=argparse.SUPPRESS)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--rescore", metavar="RUN_DIR", default=None,
                    help="score a finished run's results.jsonl again with the current metrics (no asking); "
@@ -789,34 +842,62 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _chosen_sets(args: argparse.Namespace) -> list[EvalSet]:
+    names = args.sets or (["seeds"] if args.gold or args.rescore or args.out or args.home else ["all"])
+    if "all" in names:
+        names = list(SETS)
+    chosen = []
+    for name in dict.fromkeys(names):
+        es = SETS[name]
+        if args.gold or args.thresholds or args.baseline:  # test hooks: one set with other files
+            es = EvalSet(es.name, Path(args.gold or es.gold), es.corpus, Path(args.thresholds or es.thresholds),
+                         Path(args.baseline or es.baseline), es.corpus_filter if not args.gold else None)
+        chosen.append(es)
+    return chosen
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(list(argv) if argv is not None else None)
+    sets = _chosen_sets(args)
+    if len(sets) > 1 and (args.out or args.home):
+        print("error: --out/--home need a single --set.", file=sys.stderr)
+        return 2
+    codes = [_run_set(args, es) for es in sets]
+    if len(sets) > 1:
+        print("sets: " + ", ".join(f"{es.name} {'pass' if c == 0 else 'FAIL'}" for es, c in zip(sets, codes)))
+    return max(codes) if codes else 0
+
+
+def _run_set(args: argparse.Namespace, es: EvalSet) -> int:
     from rag.errors import RagError, redact
 
     from .judge import make_judge
 
-    args = _parser().parse_args(list(argv) if argv is not None else None)
-    gold_path = Path(args.gold)
-    all_items = load_gold(gold_path)
+    all_items = es.items()
     items = select_items(all_items, args.limit, args.category)
     full = len(items) == len(all_items)
     if args.update_baseline and not full:
         print("error: --update-baseline needs the full gold set (drop --limit/--category).", file=sys.stderr)
         return 2
-    thresholds = load_thresholds(args.thresholds)
-    baseline = load_baseline(args.baseline)
+    thresholds = load_thresholds(es.thresholds)
+    baseline = load_baseline(es.baseline)
     if args.rescore:
-        return _rescore_main(args, all_items, thresholds, baseline)
+        return _rescore_main(args, all_items, thresholds, baseline, es)
+    if not items:
+        print(f"eval [{es.name}]: no items selected", file=sys.stderr)
+        return 0
     run_id = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    out = Path(args.out) if args.out else RESULTS / run_id
+    out = Path(args.out) if args.out else es.results / run_id
     t0 = time.perf_counter()
     home = None
     created = False
     try:
-        pipeline, home, created = build_pipeline(args.home, args.answer_mode)
+        pipeline, home, created = build_pipeline(args.home, args.answer_mode, corpus=es.corpus)
         setup = time.perf_counter() - t0
         judge, judge_status = make_judge(pipeline.settings, args.judge)
-        config = _config(pipeline, gold_path)
-        print(f"eval: {len(items)} items, backend {config['backend']}, model {config['model']}, "
+        config = _config(pipeline, es.gold)
+        config["set"] = es.name
+        print(f"eval [{es.name}]: {len(items)} items, backend {config['backend']}, model {config['model']}, "
               f"answer mode {config['answer_mode']}; setup {setup:.1f} s", file=sys.stderr)
         report = evaluate(items, pipeline, seeds=load_seeds(pipeline.settings.seeds_dir), judge=judge,
                           progress=not args.no_progress, config=config)
@@ -834,12 +915,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         note = f"not compared ({note})"
     write_outputs(report, out, thresholds, baseline if applies else None, failures, note)
     if full and not args.out:
-        latest = RESULTS / "latest"
+        latest = es.results / "latest"
         shutil.rmtree(latest, ignore_errors=True)
         shutil.copytree(out, latest)
     if args.update_baseline:
-        Path(args.baseline).write_text(json.dumps(baseline_payload(report), indent=2) + "\n", encoding="utf-8")
-        print(f"baseline written to {args.baseline}", file=sys.stderr)
+        es.baseline.write_text(json.dumps(baseline_payload(report), indent=2) + "\n", encoding="utf-8")
+        print(f"baseline written to {es.baseline}", file=sys.stderr)
+    print(f"== set {es.name} ==")
     _print_summary(report, thresholds, failures, note, out, time.perf_counter() - t0)
     if args.check:
         for m in unmeasured(report, thresholds):
@@ -849,9 +931,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _rescore_main(args: argparse.Namespace, all_items: list[dict[str, Any]], thresholds: dict[str, Any],
-                  baseline: dict[str, Any] | None) -> int:
+                  baseline: dict[str, Any] | None, es: EvalSet) -> int:
     t0 = time.perf_counter()
-    report = rescore(args.rescore, all_items)
+    report = rescore(args.rescore, all_items, load_seeds(es.corpus) if es.corpus else None)
     if args.update_baseline and not report.full_run:
         print("error: --update-baseline needs a full run.", file=sys.stderr)
         return 2
@@ -862,8 +944,8 @@ def _rescore_main(args: argparse.Namespace, all_items: list[dict[str, Any]], thr
     out = Path(args.out) if args.out else Path(args.rescore)
     write_outputs(report, out, thresholds, baseline if applies else None, failures, note)
     if args.update_baseline:
-        Path(args.baseline).write_text(json.dumps(baseline_payload(report), indent=2) + "\n", encoding="utf-8")
-        print(f"baseline written to {args.baseline}", file=sys.stderr)
+        es.baseline.write_text(json.dumps(baseline_payload(report), indent=2) + "\n", encoding="utf-8")
+        print(f"baseline written to {es.baseline}", file=sys.stderr)
     _print_summary(report, thresholds, failures, note, out, time.perf_counter() - t0)
     return (1 if failures else 0) if args.check else 0
 

@@ -18,12 +18,14 @@ from .types import Answer
 
 __all__ = ["normalise_history", "needs_context", "deterministic_rewrite", "check_rewrite", "Rewrite"]
 
-_PRONOUNS = re.compile(
-    r"\b(he|she|it|its|they|them|their|theirs|him|his|her|hers|that|this|those|these|there|then|the same|"
-    r"the meeting|the visit|the package|the council|the talks|the summit|the trip|the statement)\b",
-    re.IGNORECASE,
-)
-_ELLIPSIS = re.compile(r"^\s*(and|what about|how about|also|who else|anything else|then)\b", re.IGNORECASE)
+# Words that point back into the conversation: pronouns, demonstratives, "the same", and openings that continue
+# the previous question ("And the second half?", "What about Tuesday?"). Grammar words, no topic nouns.
+_PERSONAL = re.compile(r"\b(he|she|it|its|they|them|their|theirs|him|his|her|hers|himself|herself|itself|themselves)\b",
+                       re.IGNORECASE)
+_POINTING = re.compile(r"\b(that|this|those|these|there|then|the same|the other|the former|the latter|the second|"
+                       r"the first|the rest|else|too|as well)\b", re.IGNORECASE)
+_ELLIPSIS = re.compile(r"^\s*(and|what about|how about|also|who else|what else|anything else|then|same|but|so|or)\b",
+                       re.IGNORECASE)
 
 
 @dataclass
@@ -53,14 +55,26 @@ def normalise_history(history: list[Any] | None) -> list[dict[str, str]]:
 
 
 def needs_context(question: str) -> bool:
+    """Whether a question only makes sense with the conversation before it: it opens by continuing the last one
+    ("And the runner-up?", "What about Tuesday?"), is a fragment, refers back with a pronoun ("How much did they
+    pay?", "who said that?"), or names nothing at all ("How long did the trial last?")."""
+    from .question import analyse_question
+
     q = question.strip()
     if _ELLIPSIS.match(q) or len(q.split()) <= 3:
         return True
-    if _PRONOUNS.search(q):
-        # "What did NATO say about that?" needs context; "When did Scholz visit Kyiv?" doesn't.
-        own_names = names_in(q) - {q.split()[0].lower()}
-        return len(own_names) == 0 or bool(re.search(r"\b(he|she|it|they|them|his|her|their)\b", q, re.I))
-    return len(tokenize(q)) <= 1
+    names = analyse_question(q).names
+    if _PERSONAL.search(q):
+        return True
+    from .text import analyse
+
+    toks = analyse(q).tokens
+    if any(t.text.lower() in ("that", "this", "those", "these") and t.pos == "PRON"
+           and (i + 1 == len(toks) or toks[i + 1].pos == "PUNCT") for i, t in enumerate(toks)):
+        return True  # "What did NATO say about that?": a demonstrative standing for something said before
+    if _POINTING.search(q) and not names:
+        return True
+    return not names
 
 
 def _last_turn_terms(history: list[dict[str, str]]) -> list[str]:

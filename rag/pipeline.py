@@ -246,7 +246,8 @@ class Pipeline(PipelineRunnable):
             return texts[source]
 
         t = time.perf_counter()
-        evidence = assess_evidence(rewrite.question, passages, original, embed, asked=question)
+        previous = next((m["content"] for m in reversed(history_msgs) if m["role"] == "user"), None)
+        evidence = assess_evidence(rewrite.question, passages, original, embed, asked=question, previous=previous)
         meta["evidence_ms"] = _ms(t)
         if not evidence.ok:
             meta.update(abstain_reason=evidence.reason, missing_terms=evidence.missing, total_ms=_ms(started))

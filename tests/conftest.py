@@ -118,7 +118,7 @@ def llama_server():
 
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(default_gguf_path()), "--host", "127.0.0.1",
+        [sys.executable, str(Path(__file__).parent / "llama_server.py"), "--model", str(default_gguf_path()), "--host", "127.0.0.1",
          "--port", str(port), "--n_ctx", "4096", "--n_threads", "2"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )

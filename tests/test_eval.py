@@ -183,7 +183,7 @@ def test_judge_is_not_run_without_an_endpoint_and_parses_scores(fake_chat):
 
 
 def test_select_items_covers_every_category():
-    assert {it["category"] for it in SUBSET} == set(R.CATEGORIES)
+    assert {it["category"] for it in SUBSET} == {it["category"] for it in GOLD}
     assert len(SUBSET) == 15
     assert [it["category"] for it in R.select_items(GOLD, None, "injection")] == ["injection"] * 5
 
@@ -339,10 +339,14 @@ def test_outputs_are_written(honest, tmp_path):
     for png in ("metrics_by_category.png", "latency.png"):
         assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     ragas = [json.loads(line) for line in (out / "ragas.jsonl").read_text().splitlines()]
-    assert len(ragas) == 15
+    unanswerable = [json.loads(line) for line in (out / "ragas_unanswerable.jsonl").read_text().splitlines()]
+    assert len(ragas) + len(unanswerable) == 15
+    assert len(unanswerable) == sum(1 for r in report.results if not r.item["answerable"])
     for row in ragas:
-        assert set(row) == {"user_input", "retrieved_contexts", "response", "reference", "reference_contexts"}
+        assert {"user_input", "retrieved_contexts", "response", "reference", "reference_contexts",
+                "retrieved_context_ids", "reference_context_ids"} <= set(row)
         assert all(isinstance(x, str) for x in row["retrieved_contexts"] + row["reference_contexts"])
+        assert row["reference_contexts"] and row["retrieved_contexts"]
     rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
     assert {"id", "category", "user_input", "response", "citations", "retrieved_contexts", "reference", "scores",
             "metadata"} <= set(rows[0])

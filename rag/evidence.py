@@ -1,0 +1,336 @@
+"""The evidence check: do the retrieved passages answer *this* question, and with which sentences?
+
+Every sentence (and adjacent pair) of the retrieved passages is a candidate. A candidate **qualifies** when
+
+- it names what the question is about: every name of the question occurs in it or just before it (its paragraph,
+  the article's title), allowing small misspellings ("Puttin", "Borel");
+- it states the asked relation: enough of the question's relation words ("refereed", "tanks", "resign") occur in
+  it, by lemma or derivation, and the noun a "how many X" / "which X" question is about is one of them;
+- for a typed question it holds a value of that type that the question did not already give: a date for "when",
+  a span of time for "how long", an amount for "how much", a count for "how many", a person or organisation for
+  "who", a place for "where", the speaker's own words for "what did X say".
+
+Qualifying candidates are ranked by embedding similarity to the question plus the relation words they cover.
+The articles answer the question when the best one scores above a floor and does not itself say that the thing
+was not disclosed, was declined to be said, or came from an unnamed source. Otherwise the answer is an abstention
+that cites nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from .citations import Span, candidate_spans
+from .question import QuestionInfo, analyse_question, term_matches
+from .text import Analysis, analyse_many, duration_spans, fold, name_matches
+from .types import Passage
+
+_COUNT_WORDS = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
+                r"fifty|hundred|several|few|many|half|couple)")
+# reporting verbs, by lemma: what "what did X say" is answered with
+_SPEECH_LEMMAS = frozenset("""say tell state warn add announce describe call urge stress emphasise emphasize argue insist
+note write declare claim demand suggest express acknowledge admit denounce mention affirm explain promise vow pledge
+predict caution concede advocate reiterate accuse reject insist recall comment respond reply confirm deny""".split())
+_SETTING_LABELS = {"GPE", "LOC", "NORP", "FAC", "EVENT", "DATE"}
+TYPED = ("date", "duration", "number", "money", "percent", "person", "place", "entity", "speech")
+
+__all__ = ["Evidence", "assess_evidence", "has_answer_type", "Thresholds", "THRESHOLDS", "NOT_DISCLOSED"]
+
+NOT_DISCLOSED = re.compile(
+    r"\b(?:declined|refused|would not|wouldn't|did not|didn't|has not|have not|had not|could not|was not|were not|"
+    r"is not|are not)\s+(?:to\s+)?(?:immediately\s+)?(?:say|said|comment|disclose|disclosed|reveal|revealed|specify|"
+    r"specified|confirm|confirmed|identify|identified|name|named|give|provide|release|released|made public|"
+    r"elaborate)\b|\bnot (?:been )?(?:disclosed|revealed|made public|released|identified|named)\b|\bundisclosed\b|"
+    r"\bremains? (?:unclear|unknown)\b|\bwas not immediately (?:clear|known)\b|\bnot yet (?:known|clear|determined)\b|"
+    r"\bno details\b|\bdetails (?:remain|were not)\b",
+    re.IGNORECASE,
+)
+ANONYMOUS = re.compile(
+    r"\b(?:asked not to be (?:named|identified)|(?:on|under) (?:the )?condition of anonymity|requested anonymity|"
+    r"speaking anonymously|spoke anonymously|who was not (?:named|identified)|unnamed|unidentified|"
+    r"not authori[sz]ed to (?:speak|comment)|declined to be (?:named|identified))\b",
+    re.IGNORECASE,
+)
+_SPEECH = re.compile(
+    r"\b(?:said|says|say|told|tells|stated|states|warned|warns|added|adds|announced|announces|described|describes|"
+    r"called|calls|urged|urges|stressed|emphasi[sz]ed|argued|argues|insisted|noted|wrote|declared|claimed|claims|"
+    r"demanded|suggested|expressed|acknowledged|admitted|denounced|mentioned|affirmed|explained|promised|vowed|"
+    r"pledged|predicted|cautioned|conceded|according to|saying|stating)\b",
+    re.IGNORECASE,
+)
+_UNNAMED_SOURCE = re.compile(r"\b(?:a|an|one|two|three|several)\s+(?:[\w’'\-]+,?\s+){0,6}(?:said|told|says|tells|added)\b",
+                             re.IGNORECASE)
+_REASON = re.compile(r"\b(?:because|due to|owing to|as a result|citing|cited|amid|after|since|so that|in order to|"
+                     r"following|over|blamed|reason|caused|led to|prompted|following|aimed|to\s+\w+)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Fitted on the non-seed gold set (evals/news, `python -m evals.fit`), checked on the seeds."""
+    w_dense: float = 0.6          # score = w_dense * cosine + (1 - w_dense) * relation coverage - penalties
+    min_score: float = 0.40       # the best qualifying candidate must score at least this
+    min_relation: float = 0.3     # IDF-weighted share of the question's relation words in a typed candidate
+    min_relation_any: float = 0.6  # the same for untyped questions (why/how/what/yes-no): no value check there
+    dense_alone: float = 0.65     # a candidate this similar to the question qualifies without relation words
+    min_dense: float = 0.25       # cosine floor for any qualifying candidate
+    near_chars: int = 600         # how far before a sentence its names may stand
+    focus_bonus: float = 0.05     # the counted noun of "how many X" is in the candidate
+    predicate_bonus: float = 0.05  # the question's main verb is in the candidate
+    untyped_needs_predicate: bool = False  # why/how/yes-no/what questions need their main verb in the candidate
+    withheld_margin: float = 0.0  # a withholding sentence wins over an answer that scores less than this above it
+
+
+THRESHOLDS = Thresholds()
+
+
+@dataclass
+class Evidence:
+    ok: bool
+    reason: str
+    ranked: list[tuple[float, Span]] = field(default_factory=list)  # best candidates first
+    info: QuestionInfo | None = None
+    missing: list[str] = field(default_factory=list)
+    qualifying: list[tuple[float, Span]] = field(default_factory=list)  # candidates that answer the question
+    named: set[tuple[str, int, int]] = field(default_factory=set)  # candidates naming the question's names
+    features: dict[tuple[str, int, int], dict] = field(default_factory=dict)  # per candidate, for diagnosis
+
+
+def _value_in(a: Analysis, wants: str, info: QuestionInfo | None) -> bool:
+    """Whether the analysed text holds a value of kind ``wants`` that the question did not already give."""
+    asked = fold(info.text) if info else ""
+
+    def new(text: str) -> bool:
+        t = fold(text).strip()
+        return bool(t) and t not in asked
+
+    if wants in ("date",):
+        return any(new(e.text) for e in a.labelled({"DATE", "TIME"}))
+    if wants == "duration":
+        if any(new(a.text[s:e]) for s, e in duration_spans(a.text)):
+            return True
+        if any(new(m.group(0)) for m in re.finditer(r"\b\d+-[a-z]+\b", a.text)):  # "a 14-match unbeaten run"
+            return True
+        return any(new(e.text) and re.search(r"\b(?:year|month|week|day|hour|minute|second|decade|century)s?\b",
+                                             e.text, re.I) and re.search(rf"\d|\b{_COUNT_WORDS}\b", e.text, re.I)
+                   for e in a.labelled({"DATE", "TIME"}))  # "three days", "18 months"; not "this week"
+    if wants == "money":
+        return any(new(e.text) for e in a.labelled({"MONEY"}))
+    if wants == "percent":
+        return any(new(e.text) for e in a.labelled({"PERCENT"})) or "%" in a.text
+    if wants == "number":
+        if re.search(r"\b\d+-year-old\b|\baged \d+|\b\d+ years old\b|, \d{1,3},", a.text):
+            return True  # an age
+        dates = a.labelled({"DATE", "TIME"})
+        for e in a.labelled({"CARDINAL", "QUANTITY", "PERCENT", "MONEY"}):
+            if new(e.text) and not any(d.start <= e.start < d.end for d in dates):
+                return True
+        for m in re.finditer(r"\d[\d,.]*", a.text):  # a count the model did not tag ("Score: 2-1", "41,203")
+            inside_date = any(d.start <= m.start() < d.end for d in dates)
+            if not inside_date and new(m.group(0)) and not re.fullmatch(r"(?:19|20)\d\d", m.group(0)):
+                return True
+        return False
+    if wants in ("person", "place", "entity"):
+        labels = {"person": {"PERSON", "ORG", "NORP", "GPE"}, "place": {"GPE", "LOC", "FAC", "ORG"},
+                  "entity": {"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART",
+                             "LAW"}}[wants]
+        qnames = info.names if info else []
+        for e in a.labelled(labels):
+            if not any(name_matches(n, e.text) or name_matches(e.text, n) for n in qnames) and new(e.text):
+                return True
+        if wants in ("person", "entity"):  # a title-case name the model missed ("Referee: Ana Costa")
+            for m in re.finditer(r"\b[A-Z][a-z]+(?:\s+(?:[A-Z]\.|[A-Z][a-z]+|van|de|da|der|von|bin|al-\w+))+", a.text):
+                if new(m.group(0)) and not any(name_matches(n, m.group(0)) for n in qnames) and \
+                        not a.text.startswith(m.group(0)):
+                    return True
+        return False
+    if wants == "speech":
+        if not (_SPEECH.search(a.text) or any(t.lemma in _SPEECH_LEMMAS and t.pos == "VERB" for t in a.tokens)
+                or re.search(r"[“\"][^”\"]{12,}[”\"]", a.text)):
+            return False
+        if not info or not info.speaker:
+            return True
+        if any(name_matches(n, a.text, label="PERSON") for n in info.speaker):
+            return True
+        return bool(re.search(r"\b(?:he|she|they)\s+(?:said|says|told|added|warned)\b", fold(a.text)))
+    return True
+
+
+def has_answer_type(text: str, wants: str, info: QuestionInfo | None = None) -> bool:
+    """Whether ``text`` gives the kind of answer asked for (always true for untyped questions)."""
+    from .citations import strip_markers
+
+    return _value_in(analyse_many([strip_markers(text)])[0], wants, info)
+
+
+def _lemma_set(a: Analysis) -> set[str]:
+    out = set()
+    for t in a.tokens:
+        if t.pos in ("PUNCT", "SPACE"):
+            continue
+        out.add(t.lemma)
+        out.add(fold(t.text))
+    return out
+
+
+@dataclass
+class Candidate:
+    span: Span
+    dense: float
+    relation: float
+    names_near: bool      # the question's names in the sentence, just before it, or in the title
+    names_here: bool      # ... in the sentence itself
+    context_hit: bool     # a name from the conversation (follow-ups) near the sentence
+    focus: bool           # the counted noun of "how many X" is in the sentence
+    value: bool           # a value of the asked kind the question did not give
+    withheld: bool        # the sentence says it was not disclosed / came from an unnamed source
+    pair: bool
+    predicate: bool = True  # the question's main verb ("scrap", "acquit", "complete") is in the sentence
+    years: bool = True      # the question's years are in the sentence, just before it, or the article's date
+
+    def score(self, th: Thresholds) -> float:
+        s = th.w_dense * self.dense + (1 - th.w_dense) * self.relation - 0.01 * (self.span.passage_rank - 1)
+        s -= 0.0 if self.value else 0.15
+        s -= 0.0 if self.names_near else 0.1
+        s -= 0.0 if self.context_hit else 0.05
+        s -= 0.04 if self.pair else 0.0
+        s += th.focus_bonus if self.focus else 0.0
+        s += th.predicate_bonus if self.predicate else 0.0
+        return s
+
+    def qualifies(self, info: QuestionInfo, th: Thresholds) -> bool:
+        typed = info.wants in TYPED
+        need = th.min_relation if typed else th.min_relation_any
+        related = self.relation >= need or self.dense >= th.dense_alone
+        predicate = self.predicate or typed or not th.untyped_needs_predicate
+        return self.names_near and self.years and predicate and related and self.dense >= th.min_dense
+
+
+def gather(question: str, passages: list[Passage], original, embed, *, asked: str | None = None,
+           previous: str | None = None, near_chars: int = THRESHOLDS.near_chars) -> tuple[QuestionInfo, list[Candidate], Evidence | None]:
+    """The question's analysis and every candidate's features, or an early abstention (nothing retrieved, or
+    the question names something no passage mentions)."""
+    info = analyse_question(question)
+    context_names: list[str] = []
+    if asked and asked != question:
+        own = analyse_question(asked, previous)
+        context_names = [n for n in info.names if n not in own.names]
+        info.wants, info.focus, info.numbers = own.wants, own.focus, own.numbers
+        info.speaker = own.speaker or info.speaker
+        info.relation = own.relation or info.relation
+        info.names = own.names
+    if not passages:
+        return info, [], Evidence(False, "nothing is indexed that matches", info=info)
+    spans = [sp for group in candidate_spans(passages, original) for sp in group if sp.text.strip()]
+    if not spans:
+        return info, [], Evidence(False, "the retrieved passages hold no sentences", info=info)
+    context_text = " ".join([p.text for p in passages] + [p.title or "" for p in passages])
+    if not re.search(r"[A-Z]", asked or question):
+        info.names = info.names + _cased_names(asked or question, context_text, info.names)
+    lab = info.name_labels.get
+    for i, n in enumerate(list(info.names)):
+        # a name at the start of the question may have swallowed its first word ("Compare Kestrel Foods")
+        if info.text.startswith(n) and " " in n and not name_matches(n, context_text, label=lab(n)):
+            rest = n.split(" ", 1)[1]
+            if name_matches(rest, context_text, label=lab(n)):
+                info.names[i] = rest
+                info.name_labels[rest] = lab(n) or ""
+    missing = [n for n in info.names if not name_matches(n, context_text, label=lab(n))]
+    context_numbers = {n.replace(",", "") for n in re.findall(r"\d+(?:[.,]\d+)*", context_text)}
+    missing += sorted(x for x in info.numbers if x not in context_numbers)
+    if missing:
+        return info, [], Evidence(False, "the question names things the articles don't mention", info=info,
+                                  missing=missing)
+    analyses = analyse_many([sp.text for sp in spans])
+    lemma_sets = [_lemma_set(a) for a in analyses]
+    n = len(spans)
+    idf = {}
+    for rel in dict.fromkeys(info.relation):
+        d = sum(1 for ls in lemma_sets if term_matches(rel, ls))
+        idf[rel] = math.log(1 + n / (1 + d)) + 0.2
+    rel_weight = sum(idf.values()) or 1.0
+    vectors = embed([question] + [sp.text for sp in spans])
+    dense = vectors[1:] @ vectors[0]
+    out = []
+    for sp, a, ls, d in zip(spans, analyses, lemma_sets, dense):
+        near = f"{sp.title or ''} {original(sp.source)[max(0, sp.start - near_chars): sp.end]}"
+        names_here = all(name_matches(nm, sp.text, label=lab(nm)) for nm in info.names)
+        # who/what the question is about must be in or just before the sentence; a place or a group may be
+        # anywhere in the same article ("Did Abara think about leaving Toronto?")
+        names_near = names_here or all(
+            name_matches(nm, near, label=lab(nm)) or (lab(nm) in _SETTING_LABELS and name_matches(
+                nm, original(sp.source), label=lab(nm))) for nm in info.names)
+        if idf:
+            rel = sum(w for t, w in idf.items() if term_matches(t, ls)) / rel_weight
+        else:  # "Who is Steffen Seibert?": nothing but names, which must then be in the sentence itself
+            rel = 1.0 if info.names and names_here else 0.0
+        value = _value_in(a, info.wants, info)
+        withheld = bool(NOT_DISCLOSED.search(sp.text)) and (info.wants not in TYPED or not value)
+        if info.wants in ("person", "entity") and not value and ANONYMOUS.search(sp.text):
+            withheld = True
+        if info.wants == "person" and not a.labelled({"PERSON"}) and _UNNAMED_SOURCE.search(sp.text):
+            withheld = True  # "..., a NATO official told Reuters": the source is not named
+        years = all(y in near or y in (sp.date or "") for y in info.years)
+        out.append(Candidate(
+            sp, float(d), rel, names_near, names_here,
+            not context_names or any(name_matches(nm, near) for nm in context_names),
+            all(term_matches(f, ls) for f in info.focus), value, withheld, _is_pair(sp),
+            not info.predicate or term_matches(info.predicate, ls), years))
+    return info, out, None
+
+
+def decide(info: QuestionInfo, candidates: list[Candidate], th: Thresholds = THRESHOLDS) -> Evidence:
+    scored = [(c.score(th), c) for c in candidates]
+    ranked = sorted(((s, c.span) for s, c in scored), key=lambda x: -x[0])
+    related = sorted(((s, c) for s, c in scored if c.qualifies(info, th)), key=lambda x: -x[0])
+    qualifying = [(s, c.span) for s, c in related if c.value and not c.withheld]
+    withheld = [(s, c.span) for s, c in related if c.withheld]
+    named = {(c.span.source, c.span.start, c.span.end) for c in candidates if c.names_here}
+    features = {(c.span.source, c.span.start, c.span.end): dict(
+        score=round(s, 3), dense=round(c.dense, 3), rel=round(c.relation, 3), names_near=c.names_near,
+        focus=c.focus, value=c.value, withheld=c.withheld, predicate=c.predicate, years=c.years)
+        for s, c in scored}
+    if withheld and (not qualifying or withheld[0][0] >= qualifying[0][0] - th.withheld_margin):
+        ev = Evidence(False, "the articles say this was not disclosed or came from an unnamed source", ranked, info,
+                      qualifying=qualifying)
+    elif not qualifying:
+        what = {"any": "an answer", "yesno": "a statement", "reason": "a reason"}.get(info.wants, f"a {info.wants}")
+        ev = Evidence(False, f"no passage gives {what} for what the question asks", ranked, info)
+    elif qualifying[0][0] < th.min_score:
+        ev = Evidence(False, f"no sentence answers it well enough (best score {qualifying[0][0]:.2f})", ranked, info,
+                      qualifying=qualifying)
+    else:
+        ev = Evidence(True, "", ranked, info, qualifying=qualifying, named=named)
+    ev.features = features
+    return ev
+
+
+def assess_evidence(question: str, passages: list[Passage], original, embed, *, asked: str | None = None,
+                    previous: str | None = None, thresholds: Thresholds = THRESHOLDS) -> Evidence:
+    """Rank the candidate sentences of ``passages`` for ``question`` and decide whether they answer it.
+
+    ``question`` is the standalone (possibly rewritten) question used for ranking; ``asked`` is what the user
+    typed, whose names and answer type are the hard requirements (a rewrite adds context words, not demands).
+    ``embed(texts) -> np.ndarray`` gives L2-normalised vectors."""
+    info, candidates, early = gather(question, passages, original, embed, asked=asked, previous=previous,
+                                     near_chars=thresholds.near_chars)
+    return early if early is not None else decide(info, candidates, thresholds)
+
+
+def _cased_names(question: str, context: str, known: list[str]) -> list[str]:
+    """Names in an all-lower-case question ("how many warehouses does sarangi logistics run"): its words that the
+    passages write with a capital letter in mid-sentence and never in lower case."""
+    out = []
+    for w in dict.fromkeys(re.findall(r"[a-z][a-z'\-]{2,}", question)):
+        if any(w in k.lower() for k in known):
+            continue
+        upper = len(re.findall(rf"(?<![.!?]\s)(?<!^)\b{re.escape(w.capitalize())}\b", context))
+        lower = len(re.findall(rf"\b{re.escape(w)}\b", context))
+        if upper >= 1 and lower == 0:
+            out.append(w.capitalize())
+    return out
+
+
+def _is_pair(sp: Span) -> bool:
+    return bool(re.search(r"[.!?][\"”’)]?\s+[A-Z“\"]", sp.text.strip()[:-1]))

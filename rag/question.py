@@ -1,0 +1,196 @@
+"""What a question asks: the kind of answer (a date, a count, a person, yes/no, a reason, ...), the names it is
+about and the words that carry the asked relation ("refereed", "tanks", "resign").
+
+Decided from English question syntax (interrogative words, auxiliaries, the noun after "how many"/"which") and
+spaCy's tags, never from lists of topics, places or people, so it holds for any article.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .retrieval import tokenize
+from .text import analyse, fold
+
+__all__ = ["QuestionInfo", "analyse_question", "term_matches"]
+
+# Interrogatives, auxiliaries and words that say how to answer rather than what about.
+_ASKING = frozenset(
+    """what which who whom whose when where why how many much long did does do is are was were will would can could
+    should has have had be been being article articles mention mentioned report reported passage passages source
+    sources text state stated according describe described happen happened name named kind type tell say
+    said news story detail details know known exactly specifically please list""".split()
+)
+_LIGHT_VERBS = frozenset("be have do will would can could should may might must shall get go make".split())
+_AUX_START = re.compile(r"^(?:and\s+|so\s+|but\s+)?(did|does|do|is|are|was|were|has|have|had|can|could|will|would|"
+                        r"should|shall|may|might|must)\b", re.IGNORECASE)
+_SUFFIXES = ("er", "ner", "r", "s", "es", "ed", "d", "ing", "ion", "ation", "tion", "ment", "al", "ance", "ence",
+             "ity", "ness", "ist", "ive", "ory", "y", "ies", "ful", "ship", "or")
+
+
+@dataclass
+class QuestionInfo:
+    text: str
+    terms: list[str]                 # retrieval tokens (rag.retrieval.tokenize) of the content words
+    names: list[str]                 # names the question is about: "Ines Marlowe", "Harbour City", "Kyiv"
+    numbers: set[str]
+    wants: str                       # date | duration | number | money | percent | person | place | speech | yesno
+                                     # | reason | any
+    relation: list[str] = field(default_factory=list)   # lemmas of the asked relation: "referee", "tank", "send"
+    focus: list[str] = field(default_factory=list)      # the noun the answer must be about ("how many *tanks*")
+    speaker: list[str] = field(default_factory=list)    # for "what did X say": X's names
+    wh_subject: bool = False         # "Who won?" (the answer is the subject) vs "Who did they beat?"
+    name_labels: dict[str, str] = field(default_factory=dict)  # name -> spaCy label ("PERSON", "ORG", ...)
+    predicate: str = ""              # the main verb's lemma ("scrap" in "Why did Veltrix scrap its plans?")
+    years: list[str] = field(default_factory=list)  # "2023" in "the 2023 final": the answer must be about it
+
+    @property
+    def typed(self) -> bool:
+        return self.wants in ("date", "duration", "number", "money", "percent", "person", "place")
+
+
+def _wants(low: str) -> str:
+    if _AUX_START.match(low) and not re.match(r"^\s*(?:do|does|did|can|could)\s+you\s+(?:tell|say|know)\b", low):
+        return "yesno"
+    body = re.sub(r"^(?:and|so|but|also|then|ok|okay)[, ]+", "", low)
+    body = re.sub(r"^(?:(?:do|does|did|can|could) you (?:tell me|say|know)|tell me|i(?:'d| would) like to know)[, ]*",
+                  "", body)
+    if re.match(r"^(?:when\b|at what time|what time\b)", body) or re.search(
+            r"\b(?:what|which|on what|in what|by what)\s+(?:date|day|month|year|time|week|season)\b", body):
+        return "date"
+    if re.search(r"\bhow long\b|\bfor how many (?:days|weeks|months|years|hours|minutes)\b", body):
+        return "duration"
+    if re.search(r"\bhow many (?:days|weeks|months|years|hours|minutes|seconds|decades)\b", body):
+        return "duration"
+    if re.search(r"\bwhat (?:percentage|percent|share|proportion)\b|\bby how much\b.*%|\bwhat (?:rate)\b", body):
+        return "percent"
+    if re.search(r"\bhow much\b|\bwhat (?:price|cost|amount|sum|value|fee|fine|salary|budget)\b|\bworth\b", body):
+        return "money"
+    if re.search(r"\bhow (?:many|old|far|big|large|tall|high|deep|fast)\b|\bwhat(?:'s| is| was| were| are)?(?: the)?"
+                 r"(?: final| total| official)? (?:number|figure|total|score|margin|magnitude|size|age|turnout|"
+                 r"attendance|height|capacity|count|tally|rating)\b", body):
+        return "number"
+    if re.match(r"^(?:what|how)\b.{0,60}\b(?:say|said|tell|told|describe|call|warn|announce|argue|claim)\b", body) \
+            and re.search(r"\b(?:did|does|has|have)\b", body[:40]):
+        return "speech"
+    if re.match(r"^where\b", body) or re.search(
+            r"^(?:in |at |from |to )?(?:which|what) (?:city|country|town|state|province|region|village|district|"
+            r"county|venue|stadium|place|location|island|capital|nation|countries|cities|towns)\b", body):
+        return "place"
+    if re.match(r"^(?:who|whom|whose)\b", body) or re.match(r"^(?:to|by|with|from|for) whom\b", body):
+        return "person"
+    if re.match(r"^(?:in |at |from |to |for |by |with )?which\b(?! (?:is|was|are|were|do|does|did|has|have|will)\b)", body) or \
+            re.search(r"\bwhat (?:is|was|are|were) the names? of\b|\bname (?:of )?the\b", body):
+        return "entity"
+    if re.match(r"^why\b|^for what reason\b|^what (?:caused|led to|prompted|triggered)\b", body):
+        return "reason"
+    return "any"
+
+
+def term_matches(q: str, words: set[str]) -> bool:
+    """A question lemma found among a sentence's lemmas, allowing derivation: "resign" ~ "resignation",
+    "win" ~ "winner", "refereed" ~ "referee"; not "war" ~ "warn"."""
+    if q in words:
+        return True
+    for w in words:
+        short, long_ = (q, w) if len(q) <= len(w) else (w, q)
+        if len(short) >= 3 and long_.startswith(short) and long_[len(short):] in _SUFFIXES:
+            return True
+        if len(short) >= 5 and long_[: len(short) - 1] == short[:-1] and long_[len(short) - 1:] in (
+                _SUFFIXES + ("e", "ed", "es")):
+            return True  # "decide"/"decision" no, "approve"/"approval" via the stem "approv"
+    return False
+
+
+def analyse_question(question: str, previous: str | None = None) -> QuestionInfo:
+    """``previous``: the last question of the conversation, whose kind of answer an elliptic follow-up keeps
+    ("How much does the Fold X cost?" → "What about the 512GB version?" asks for money too)."""
+    q = " ".join(question.strip().split())
+    low = fold(q)
+    a = analyse(q)
+    wants = _wants(low)
+    if previous and wants in ("any", "entity") and re.match(r"^\s*(?:and|what about|how about|also|same)\b", low):
+        wants = _wants(fold(previous))
+    tokens = a.tokens
+    first = tokens[0].text.lower() if tokens else ""
+    names: list[str] = []
+    labels: dict[str, str] = {}
+    words = q.split()
+    for e in a.names():
+        text = e.text
+        while e.start > 0 and q[e.start - 1].isalnum() and not text.startswith(q[e.start - 1]):
+            text = q[e.start - 1] + text  # the whole written word: "512GB", not "GB"
+            e = type(e)(e.label, text, e.start - 1, e.end)
+        if re.fullmatch(r"[QH][1-4]|FY\d*", text):
+            continue  # "Q2", "H1": a period of the year, asked as words ("second quarter") as often as not
+        nm = re.sub(r"^(?:the|a|an)\s+", "", e.text, flags=re.IGNORECASE)
+        nm = re.sub(r"(?:'s|’s|'|’)$", "", nm)
+        if e.start == 0 and len(nm.split()) == 1:
+            continue  # a capitalised first word is not a name by its case
+        if nm:
+            names.append(nm)
+            labels[nm] = e.label
+    # proper nouns the model did not tag, taken as the whole written word ("SB-DV4", not "SB" and "DV4")
+    for t in tokens:
+        if t.pos != "PROPN" or not t.text[:1].isupper() or t.start == 0 or t.text.lower() in _ASKING:
+            continue
+        if any(e.start <= t.start < e.end for e in a.labelled({"DATE", "TIME"})):
+            continue  # "the December meeting": a date, checked as a date
+        word = next((w for w in re.finditer(r"\S+", q) if w.start() <= t.start < w.end()), None)
+        whole = word.group(0).strip("?,;:!\"“”()") if word else t.text
+        if whole.endswith(".") and len(whole) <= 5:
+            continue  # "Dr.", "Sen.": titles, not names
+        whole = re.sub(r"(?:'s|’s|'|’)$", "", whole.rstrip("."))
+        if len(whole) < 2 or any(whole in n or n in whole for n in names) or re.fullmatch(r"[QH][1-4]|FY\d*", whole):
+            continue
+        names.append(whole)
+    relation, focus = [], []
+    for i, t in enumerate(tokens):
+        if t.pos in ("PUNCT", "SPACE", "DET", "PRON", "ADP", "CCONJ", "SCONJ", "PART", "AUX", "INTJ"):
+            continue
+        lem = t.lemma
+        if lem in _ASKING or t.text.lower() in _ASKING or lem in _LIGHT_VERBS or (
+                t.is_stop and t.pos != "NUM" and not (t.dep == "ROOT" and t.pos == "VERB")):
+            continue
+        if t.text.endswith(".") or any(fold(t.text).removesuffix("'s").strip("'") in re.split(r"[\s\-]+", fold(n))
+                                       for n in names):
+            continue
+        if not re.search(r"[a-z0-9]", lem):
+            continue
+        relation.append(lem)
+    # "which countries", "what date": the noun after which/what names the kind of answer, not the relation
+    for i, t in enumerate(tokens[:-1]):
+        if t.text.lower() in ("which", "what") and tokens[i + 1].pos == "NOUN" and wants != "yesno":
+            relation = [r for r in relation if r != tokens[i + 1].lemma]
+            break
+    # "how many tanks", "what share of voters": the counted noun must be in the answer sentence
+    if wants in ("number", "money", "percent", "duration"):
+        for i, t in enumerate(tokens):
+            if t.text.lower() in ("many", "of") and i > 0 and tokens[i - 1].text.lower() in (
+                    "how", "percentage", "percent", "share", "proportion", "number"):
+                noun = next((u for u in tokens[i + 1: i + 4] if u.pos in ("NOUN", "PROPN")), None)
+                if noun is not None and noun.lemma not in _ASKING and not any(noun.text in n for n in names):
+                    focus.append(noun.lemma)
+                break
+    speaker: list[str] = []
+    if wants == "speech":
+        sm = re.match(r"^\s*(?:what|how)\s+(?:did|does|has|have)\s+(.{2,80}?)\s+(?:say|said|tell|told|describe|call|"
+                      r"warn|announce|argue|claim)", q, re.IGNORECASE)
+        if sm:
+            speaker = [n for n in names if n in sm.group(1)] or ([sm.group(1)] if sm.group(1)[:1].isupper() else [])
+    wh_subject = bool(re.match(r"^\s*who\s+(?!did|does|do|is|are|was|were|has|have|will|would)\w", low))
+    terms = [t for t in tokenize(q) if t not in _ASKING]
+    # numbers specific enough that an article about something else would not hold them ("512", "4.7", not "11")
+    numbers = {n.replace(",", "") for n in re.findall(r"\d+(?:[.,]\d+)*", q) if len(n.replace(",", "")) >= 3}
+    predicate = ""
+    root = next((t for t in tokens if t.dep == "ROOT"), None)
+    if root is not None and root.pos == "VERB" and root.lemma in relation:
+        predicate = root.lemma
+    elif (m := re.match(r"^\s*what(?:'s| is| was| are| were) the ([a-z\-]+)\b", low)) and wants in ("any", "entity"):
+        head = analyse(m.group(1)).tokens[0].lemma  # "What was the outcome of ...": the asked attribute
+        if head in relation:
+            predicate = head
+    years = re.findall(r"(?<![\d,.])(?:19|20)\d\d(?![\d,])", q)
+    return QuestionInfo(q, terms, names, numbers, wants, relation, focus, speaker, wh_subject, labels, predicate,
+                        years)

