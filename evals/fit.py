@@ -115,6 +115,8 @@ GRID = {
     "focus_bonus": [0.0, 0.05, 0.1],
     "predicate_bonus": [0.0, 0.05, 0.1],
     "untyped_needs_predicate": [True, False],
+    "who_needs_predicate": [True, False],
+    "who_predicate_somewhere": [True, False],
     "withheld_margin": [0.0, 0.05, 0.1],
 }
 

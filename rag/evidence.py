@@ -71,15 +71,17 @@ class Thresholds:
     """Fitted on the non-seed gold set (evals/news, `python -m evals.fit`), checked on the seeds."""
     w_dense: float = 0.6          # score = w_dense * cosine + (1 - w_dense) * relation coverage - penalties
     min_score: float = 0.40       # the best qualifying candidate must score at least this
-    min_relation: float = 0.3     # IDF-weighted share of the question's relation words in a typed candidate
-    min_relation_any: float = 0.6  # the same for untyped questions (why/how/what/yes-no): no value check there
+    min_relation: float = 0.2     # IDF-weighted share of the question's relation words in a typed candidate
+    min_relation_any: float = 0.3  # the same for untyped questions (why/how/what/yes-no): no value check there
     dense_alone: float = 0.65     # a candidate this similar to the question qualifies without relation words
-    min_dense: float = 0.25       # cosine floor for any qualifying candidate
+    min_dense: float = 0.1       # cosine floor for any qualifying candidate
     near_chars: int = 600         # how far before a sentence its names may stand
     focus_bonus: float = 0.05     # the counted noun of "how many X" is in the candidate
-    predicate_bonus: float = 0.05  # the question's main verb is in the candidate
-    untyped_needs_predicate: bool = False  # why/how/yes-no/what questions need their main verb in the candidate
+    predicate_bonus: float = 0.0  # the question's main verb is in the candidate
+    untyped_needs_predicate: bool = True  # why/how/yes-no/what questions need their main verb in the candidate
+    who_needs_predicate: bool = False  # who/which questions need their main verb in the candidate
     withheld_margin: float = 0.0  # a withholding sentence wins over an answer that scores less than this above it
+    who_predicate_somewhere: bool = False  # who/which: abstain when no retrieved sentence has the main verb
 
 
 THRESHOLDS = Thresholds()
@@ -166,9 +168,12 @@ def has_answer_type(text: str, wants: str, info: QuestionInfo | None = None) -> 
 
 def _lemma_set(a: Analysis) -> set[str]:
     out = set()
-    for t in a.tokens:
+    toks = a.tokens
+    for i, t in enumerate(toks):
         if t.pos in ("PUNCT", "SPACE"):
             continue
+        if i >= 2 and toks[i - 1].text == "-" and toks[i - 2].pos == "NUM":
+            continue  # "a 14-match run" is a run, not a match
         out.add(t.lemma)
         out.add(fold(t.text))
     return out
@@ -203,7 +208,10 @@ class Candidate:
         typed = info.wants in TYPED
         need = th.min_relation if typed else th.min_relation_any
         related = self.relation >= need or self.dense >= th.dense_alone
-        predicate = self.predicate or typed or not th.untyped_needs_predicate
+        if info.wants in ("person", "entity"):
+            predicate = self.predicate or not th.who_needs_predicate  # "Who refereed": the refereeing, not a goal
+        else:
+            predicate = self.predicate or typed or not th.untyped_needs_predicate
         return self.names_near and self.years and predicate and related and self.dense >= th.min_dense
 
 
@@ -291,7 +299,10 @@ def decide(info: QuestionInfo, candidates: list[Candidate], th: Thresholds = THR
         score=round(s, 3), dense=round(c.dense, 3), rel=round(c.relation, 3), names_near=c.names_near,
         focus=c.focus, value=c.value, withheld=c.withheld, predicate=c.predicate, years=c.years)
         for s, c in scored}
-    if withheld and (not qualifying or withheld[0][0] >= qualifying[0][0] - th.withheld_margin):
+    if th.who_predicate_somewhere and info.wants in ("person", "entity") and info.predicate and not any(
+            c.predicate for c in candidates):
+        ev = Evidence(False, f"no passage says who or what did the asking verb ({info.predicate})", ranked, info)
+    elif withheld and (not qualifying or withheld[0][0] >= qualifying[0][0] - th.withheld_margin):
         ev = Evidence(False, "the articles say this was not disclosed or came from an unnamed source", ranked, info,
                       qualifying=qualifying)
     elif not qualifying:

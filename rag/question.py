@@ -117,7 +117,13 @@ def analyse_question(question: str, previous: str | None = None) -> QuestionInfo
     names: list[str] = []
     labels: dict[str, str] = {}
     words = q.split()
-    for e in a.names():
+    ents = []
+    for e in a.names():  # adjacent entities are one name ("Ursula von der" + "Leyen")
+        if ents and q[ents[-1].end:e.start] == " ":
+            prev = ents.pop()
+            e = type(e)(prev.label if prev.label == "PERSON" else e.label, q[prev.start:e.end], prev.start, e.end)
+        ents.append(e)
+    for e in ents:
         text = e.text
         while e.start > 0 and q[e.start - 1].isalnum() and not text.startswith(q[e.start - 1]):
             text = q[e.start - 1] + text  # the whole written word: "512GB", not "GB"
