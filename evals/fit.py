@@ -117,6 +117,8 @@ GRID = {
     "untyped_needs_predicate": [True, False],
     "who_needs_predicate": [True, False],
     "who_predicate_somewhere": [True, False],
+    "no_headlines": [True, False],
+    "predicate_dense": [0.5, 0.55, 0.6, 0.65, 0.7, 1.1],
     "withheld_margin": [0.0, 0.05, 0.1],
 }
 

@@ -44,7 +44,8 @@ NOT_DISCLOSED = re.compile(
     r"specified|confirm|confirmed|identify|identified|name|named|give|provide|release|released|made public|"
     r"elaborate)\b|\bnot (?:been )?(?:disclosed|revealed|made public|released|identified|named)\b|\bundisclosed\b|"
     r"\bremains? (?:unclear|unknown)\b|\bwas not immediately (?:clear|known)\b|\bnot yet (?:known|clear|determined)\b|"
-    r"\bno details\b|\bdetails (?:remain|were not)\b",
+    r"\bno details\b|\bdetails (?:remain|were not)\b|\bwere not (?:yet )?available\b|\bnot (?:yet )?been (?:set|decided|"
+    r"determined|announced)\b",
     re.IGNORECASE,
 )
 ANONYMOUS = re.compile(
@@ -80,7 +81,9 @@ class Thresholds:
     predicate_bonus: float = 0.0  # the question's main verb is in the candidate
     untyped_needs_predicate: bool = True  # why/how/yes-no/what questions need their main verb in the candidate
     who_needs_predicate: bool = False  # who/which questions need their main verb in the candidate
+    predicate_dense: float = 0.7  # ... unless the candidate is at least this similar to the question
     withheld_margin: float = 0.0  # a withholding sentence wins over an answer that scores less than this above it
+    no_headlines: bool = True  # a headline is never the answer sentence (it is a summary, often cut short)
     who_predicate_somewhere: bool = False  # who/which: abstain when no retrieved sentence has the main verb
 
 
@@ -192,7 +195,9 @@ class Candidate:
     withheld: bool        # the sentence says it was not disclosed / came from an unnamed source
     pair: bool
     predicate: bool = True  # the question's main verb ("scrap", "acquit", "complete") is in the sentence
-    years: bool = True      # the question's years are in the sentence, just before it, or the article's date
+    years: bool = True      # the question's years are in the sentence, or are the article's date
+    role_swap: bool = False  # the question's subject is the *object* of the same verb here (who beat whom)
+    headline: bool = False  # the candidate is the article's title
 
     def score(self, th: Thresholds) -> float:
         s = th.w_dense * self.dense + (1 - th.w_dense) * self.relation - 0.01 * (self.span.passage_rank - 1)
@@ -208,10 +213,13 @@ class Candidate:
         typed = info.wants in TYPED
         need = th.min_relation if typed else th.min_relation_any
         related = self.relation >= need or self.dense >= th.dense_alone
+        said = self.predicate or self.dense >= th.predicate_dense  # the main verb, or the same claim in other words
         if info.wants in ("person", "entity"):
-            predicate = self.predicate or not th.who_needs_predicate  # "Who refereed": the refereeing, not a goal
+            predicate = said or not th.who_needs_predicate  # "Who refereed": the refereeing, not a goal
         else:
-            predicate = self.predicate or typed or not th.untyped_needs_predicate
+            predicate = said or typed or not th.untyped_needs_predicate
+        if self.role_swap or (self.headline and th.no_headlines):
+            return False
         return self.names_near and self.years and predicate and related and self.dense >= th.min_dense
 
 
@@ -279,12 +287,15 @@ def gather(question: str, passages: list[Passage], original, embed, *, asked: st
             withheld = True
         if info.wants == "person" and not a.labelled({"PERSON"}) and _UNNAMED_SOURCE.search(sp.text):
             withheld = True  # "..., a NATO official told Reuters": the source is not named
-        years = all(y in near or y in (sp.date or "") for y in info.years)
+        other_years = set(re.findall(r"(?<![\d,.])(?:19|20)\d\d(?![\d,])", sp.text)) - set(info.years)
+        year_ok = [y in sp.text or (y in (sp.date or "") and not other_years) for y in info.years]
+        years = all(year_ok) if len(info.years) <= 1 else any(year_ok)  # "in 2023 and 2024": one per article
         out.append(Candidate(
             sp, float(d), rel, names_near, names_here,
             not context_names or any(name_matches(nm, near) for nm in context_names),
             all(term_matches(f, ls) for f in info.focus), value, withheld, _is_pair(sp),
-            not info.predicate or term_matches(info.predicate, ls), years))
+            not info.predicate or term_matches(info.predicate, ls), years, _role_swap(info, a),
+            bool(sp.title) and " ".join(sp.text.split()) == " ".join(sp.title.split())))
     return info, out, None
 
 
@@ -329,6 +340,20 @@ def assess_evidence(question: str, passages: list[Passage], original, embed, *, 
     return early if early is not None else decide(info, candidates, thresholds)
 
 
+def _role_swap(info: QuestionInfo, a: Analysis) -> bool:
+    """"Who did Northgate beat?" against "Harbour City beat Northgate": the question's subject is the object of the
+    same verb in the sentence, so the sentence answers another question."""
+    if not info.subject or not info.predicate:
+        return False
+    toks = a.tokens
+    for i, t in enumerate(toks):
+        if t.pos == "VERB" and term_matches(info.predicate, {t.lemma}):
+            for u in toks:
+                if u.head == i and u.dep in ("dobj", "pobj") and name_matches(info.subject, u.text, label="PERSON"):
+                    return True
+    return False
+
+
 def _cased_names(question: str, context: str, known: list[str]) -> list[str]:
     """Names in an all-lower-case question ("how many warehouses does sarangi logistics run"): its words that the
     passages write with a capital letter in mid-sentence and never in lower case."""
@@ -336,7 +361,7 @@ def _cased_names(question: str, context: str, known: list[str]) -> list[str]:
     for w in dict.fromkeys(re.findall(r"[a-z][a-z'\-]{2,}", question)):
         if any(w in k.lower() for k in known):
             continue
-        upper = len(re.findall(rf"(?<![.!?]\s)(?<!^)\b{re.escape(w.capitalize())}\b", context))
+        upper = len(re.findall(rf"(?<![.!?]\s)(?<!^)(?<!\n)(?<!•\s)(?<!-\s)\b{re.escape(w.capitalize())}\b", context))
         lower = len(re.findall(rf"\b{re.escape(w)}\b", context))
         if upper >= 1 and lower == 0:
             out.append(w.capitalize())

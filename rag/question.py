@@ -44,6 +44,7 @@ class QuestionInfo:
     name_labels: dict[str, str] = field(default_factory=dict)  # name -> spaCy label ("PERSON", "ORG", ...)
     predicate: str = ""              # the main verb's lemma ("scrap" in "Why did Veltrix scrap its plans?")
     years: list[str] = field(default_factory=list)  # "2023" in "the 2023 final": the answer must be about it
+    subject: str = ""                # the name that does the main verb ("Northgate" in "Who did Northgate beat?")
 
     @property
     def typed(self) -> bool:
@@ -164,6 +165,8 @@ def analyse_question(question: str, previous: str | None = None) -> QuestionInfo
             continue
         if not re.search(r"[a-z0-9]", lem):
             continue
+        if re.fullmatch(r"(?:19|20)\d\d|[QqHh][1-4]", t.text):
+            continue  # a year is checked as a year, not as a relation word
         relation.append(lem)
     # "which countries", "what date": the noun after which/what names the kind of answer, not the relation
     for i, t in enumerate(tokens[:-1]):
@@ -198,5 +201,11 @@ def analyse_question(question: str, previous: str | None = None) -> QuestionInfo
         if head in relation:
             predicate = head
     years = re.findall(r"(?<![\d,.])(?:19|20)\d\d(?![\d,])", q)
+    subject = ""
+    if predicate and root is not None:
+        ri = tokens.index(root)
+        subj = next((t for t in tokens if t.head == ri and t.dep in ("nsubj", "nsubjpass") and t.pos == "PROPN"), None)
+        if subj is not None:
+            subject = next((n for n in names if subj.text in n.split()), "")
     return QuestionInfo(q, terms, names, numbers, wants, relation, focus, speaker, wh_subject, labels, predicate,
-                        years)
+                        years, subject)

@@ -173,3 +173,56 @@ def test_every_seed_covered():
             coverage[source] += 1
     for name in SEED_TEXTS:
         assert coverage[name] >= MIN_ITEMS_PER_SEED, f"{name}: {coverage[name]} items"
+
+
+# -- the news gold set (evals/news): text the project was not built on -------------------------------------------
+
+NEWS = ROOT / "evals" / "news"
+NEWS_ITEMS = [json.loads(line) for line in (NEWS / "gold.jsonl").read_text(encoding="utf-8").splitlines()
+              if line.strip()]
+ABSTAIN_KINDS = {"missing_attribute", "other_year", "distractor_topic", "false_premise", "declined", "anonymous",
+                 "off_topic", "distractor_corpus"}
+NEWS_CATEGORIES = {"single_fact", "number_date", "list", "multi_article", "follow_up", "yes_no", "why_how", "typo",
+                   "lowercase", "unanswerable"}
+
+
+def test_news_set_is_large_and_varied():
+    answerable = [it for it in NEWS_ITEMS if it["answerable"]]
+    abstain = [it for it in NEWS_ITEMS if not it["answerable"]]
+    assert len(NEWS_ITEMS) >= 240 and len(abstain) >= 70
+    assert len(list((NEWS / "articles").glob("*.txt"))) >= 24
+    counts = Counter(it["category"] for it in answerable)
+    assert set(counts) == NEWS_CATEGORIES - {"unanswerable"} and min(counts.values()) >= 5
+    kinds = Counter(it["abstain_kind"] for it in abstain)
+    assert set(kinds) == ABSTAIN_KINDS and kinds["distractor_corpus"] >= 10
+    hard = sum(n for k, n in kinds.items() if k != "off_topic")
+    assert hard >= 0.8 * len(abstain)  # most must-abstain items are hard ones
+    domains = {p.name.split("_")[1] for p in (NEWS / "articles").glob("*.txt")}
+    assert len(domains) >= 8
+
+
+@pytest.mark.parametrize("item", NEWS_ITEMS, ids=lambda it: it["id"])
+def test_news_items_are_well_formed(item):
+    for name, kind in REQUIRED_FIELDS.items():
+        assert isinstance(item[name], kind), name
+    assert item["category"] in NEWS_CATEGORIES and item["corpus"] in ("articles", "distractors")
+    if not item["answerable"]:
+        assert item["reference_contexts"] == [] and item["key_facts"] == []
+        assert item["abstain_kind"] in ABSTAIN_KINDS
+        assert (item["corpus"] == "distractors") == (item["abstain_kind"] == "distractor_corpus")
+        return
+    assert item["corpus"] == "articles" and item["reference_contexts"] and item["key_facts"]
+    texts = []
+    for rc in item["reference_contexts"]:
+        text = (NEWS / "articles" / rc["source"]).read_text(encoding="utf-8")
+        assert rc["quote"] in text, rc["quote"]  # verbatim, byte for byte
+        texts.append(normalise(text))
+    for group in item["key_facts"]:
+        assert any(normalise(v) in " ".join(texts) for v in group), group
+    if item["category"] == "follow_up":
+        assert item["history"] and {m["role"] for m in item["history"]} <= {"user", "assistant"}
+
+
+def test_news_ids_unique():
+    ids = [it["id"] for it in NEWS_ITEMS]
+    assert len(ids) == len(set(ids))
