@@ -85,8 +85,16 @@ def split_sentences(draft: str) -> list[tuple[str, list[int]]]:
     """Split a draft into (sentence without markers, cited numbers)."""
     draft = draft.replace("\r", " ").strip()
     out = []
+    from .documents import ends_with_abbreviation
+
     for part in re.split(r"\n+", draft):
-        pieces = _SENT_END.split(part)
+        pieces: list[str] = []
+        for piece in _SENT_END.split(part):
+            # "... at St. Brigid's": not two sentences (a split there would cite "St" alone)
+            if pieces and ends_with_abbreviation(MARKER.sub("", pieces[-1]), piece):
+                pieces[-1] = f"{pieces[-1]} {piece}"
+            else:
+                pieces.append(piece)
         for piece in pieces:
             piece = piece.strip()
             if not piece:

@@ -952,6 +952,21 @@ def _is_boundary(text: str, m: re.Match[str], lo: int, hi: int) -> bool:
     return low not in _ABBREVIATIONS
 
 
+def ends_with_abbreviation(piece: str, following: str = "") -> bool:
+    """Whether ``piece`` ends in an abbreviation or an initial that does not end a sentence ("St.", "Dr.",
+    "Oct.", "J.", "U.S." before "Senate"), so that a split after it was wrong: "a service at St. Brigid's" is one
+    sentence. ``following``: the text after it, which decides for abbreviations that may end a sentence."""
+    piece = piece.rstrip()
+    word = _token_before(piece, len(piece) - 1, 0) if piece.endswith(".") else ""
+    if not word:
+        return False
+    low = word.lower()
+    if low in _SOFT_ABBREVIATIONS or re.fullmatch(r"(?:[a-z]\.)+[a-z]", low) or word in _STATE_ABBREVIATIONS:
+        nxt = following.split()[0].lower().strip("\"'“‘«([,;:") if following.split() else ""
+        return nxt not in _SENTENCE_STARTERS
+    return re.fullmatch(r"[A-Z]", word) is not None or low in _ABBREVIATIONS
+
+
 def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Sentence spans (start, end) of ``text[start:end]``, trimmed of surrounding whitespace.
 

@@ -90,6 +90,17 @@ def _cpu_has_amx() -> bool:
 _LOAD_LOCK = threading.Lock()
 
 
+def without_extra_buffers(default_params):
+    """llama.cpp's default model parameters, without extra buffer types (see :func:`_load_llama`)."""
+
+    def params():
+        p = default_params()
+        p.use_extra_bufts = False
+        return p
+
+    return params
+
+
 @lru_cache(maxsize=2)
 def _load_llama(path: str, n_ctx: int, n_threads: int, flash_attn: bool):
     import llama_cpp
@@ -107,14 +118,8 @@ def _load_llama(path: str, n_ctx: int, n_threads: int, flash_attn: bool):
     # for the length of this one load.
     low = llama_cpp.llama_cpp
     default = low.llama_model_default_params
-
-    def without_extra_buffers():
-        params = default()
-        params.use_extra_bufts = False
-        return params
-
     with _LOAD_LOCK:
-        low.llama_model_default_params = without_extra_buffers
+        low.llama_model_default_params = without_extra_buffers(default)
         try:
             return load()
         finally:

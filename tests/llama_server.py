@@ -5,20 +5,13 @@
 import runpy
 import sys
 
-from rag.llm import _cpu_has_amx
+from rag.llm import _cpu_has_amx, without_extra_buffers
 
 if _cpu_has_amx():
     import llama_cpp
 
     low = llama_cpp.llama_cpp
-    default = low.llama_model_default_params
-
-    def without_extra_buffers():
-        params = default()
-        params.use_extra_bufts = False
-        return params
-
-    low.llama_model_default_params = without_extra_buffers
+    low.llama_model_default_params = without_extra_buffers(low.llama_model_default_params)
 
 sys.argv[0] = "llama_cpp.server"
 runpy.run_module("llama_cpp.server", run_name="__main__", alter_sys=True)

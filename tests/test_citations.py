@@ -155,3 +155,13 @@ def test_extra_extractive_sentences_give_the_kind_of_answer_asked_for():
     text_out, citations = extractive_answer(evidence)
     assert [c.quote for c in citations] == [first.text, counted.text]
     assert "December 3" not in text_out
+
+
+def test_drafts_are_not_split_at_abbreviations_or_initials():
+    from rag.citations import split_sentences
+
+    got = split_sentences("Mourners met at St. Brigid's on Oct. 14 [1]. Dr. Ana Costa and J. K. Rowling spoke [2]. "
+                          "The U.S. Senate agreed.")
+    assert [s for s, _ in got] == ["Mourners met at St. Brigid's on Oct. 14.", "Dr. Ana Costa and J. K. Rowling spoke.",
+                                   "The U.S. Senate agreed."]
+    assert [n for _, n in got] == [[1], [2], []]
