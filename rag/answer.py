@@ -68,13 +68,17 @@ def extractive_answer(evidence: Evidence, *, max_sentences: int = 4, ratio: floa
     def overlaps(sp: Span) -> bool:
         return any(sp.source == p.source and not (sp.end <= p.start or sp.start >= p.end) for p in picked)
 
+    def states(sp: Span) -> bool:  # never a headline or a question as an answer sentence
+        text = " ".join(sp.text.split())
+        return not text.rstrip("”\"’' ").endswith("?") and text != " ".join((sp.title or "").split())
+
     if evidence.info and asks_across_articles(evidence.info.text):
         for score, sp in evidence.ranked:
             if len(picked) >= max_sentences or score < first_score * 0.6:
                 break
             if not has_answer_type(sp.text, evidence.info.wants, evidence.info):
                 continue
-            if all(sp.source != p.source for p in picked) and not overlaps(sp):
+            if all(sp.source != p.source for p in picked) and not overlaps(sp) and states(sp):
                 picked.append(sp)
     for score, sp in evidence.ranked:
         if len(picked) >= max_sentences or score < first_score * ratio:
@@ -83,7 +87,7 @@ def extractive_answer(evidence: Evidence, *, max_sentences: int = 4, ratio: floa
         # for "how many" / "when" / "how much" / "how long" only those that give that kind of answer
         typed = evidence.info is None or evidence.info.wants not in _TYPED_ANSWERS or has_answer_type(
             sp.text, evidence.info.wants, evidence.info)
-        if typed and not overlaps(sp) and (sp.source, sp.start, sp.end) in evidence.named:
+        if typed and not overlaps(sp) and states(sp) and (sp.source, sp.start, sp.end) in evidence.named:
             picked.append(sp)
     parts, citations = [], []
     for n, sp in enumerate(picked, 1):

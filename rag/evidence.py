@@ -218,8 +218,8 @@ class Candidate:
             predicate = said or not th.who_needs_predicate  # "Who refereed": the refereeing, not a goal
         else:
             predicate = said or typed or not th.untyped_needs_predicate
-        if self.role_swap or (self.headline and th.no_headlines):
-            return False
+        if self.role_swap or (self.headline and th.no_headlines) or self.span.text.rstrip("”\"’' ").endswith("?"):
+            return False  # another relation, a headline, or a question: never the answer sentence
         return self.names_near and self.years and predicate and related and self.dense >= th.min_dense
 
 
