@@ -862,13 +862,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if len(sets) > 1 and (args.out or args.home):
         print("error: --out/--home need a single --set.", file=sys.stderr)
         return 2
-    codes = [_run_set(args, es) for es in sets]
+    gates: dict[str, bool] = {}
+    codes = [_run_set(args, es, gates) for es in sets]
     if len(sets) > 1:
-        print("sets: " + ", ".join(f"{es.name} {'pass' if c == 0 else 'FAIL'}" for es, c in zip(sets, codes)))
+        print("gates: " + ", ".join(f"{name} {'pass' if ok else 'FAIL'}" for name, ok in gates.items()))
     return max(codes) if codes else 0
 
 
-def _run_set(args: argparse.Namespace, es: EvalSet) -> int:
+def _run_set(args: argparse.Namespace, es: EvalSet, gates: dict[str, bool] | None = None) -> int:
     from rag.errors import RagError, redact
 
     from .judge import make_judge
@@ -923,6 +924,8 @@ def _run_set(args: argparse.Namespace, es: EvalSet) -> int:
         print(f"baseline written to {es.baseline}", file=sys.stderr)
     print(f"== set {es.name} ==")
     _print_summary(report, thresholds, failures, note, out, time.perf_counter() - t0)
+    if gates is not None:
+        gates[es.name] = not failures
     if args.check:
         for m in unmeasured(report, thresholds):
             print(f"note: {m} not measured in this run (no items it applies to)")

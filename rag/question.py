@@ -170,7 +170,8 @@ def analyse_question(question: str, previous: str | None = None) -> QuestionInfo
         relation.append(lem)
     # "which countries", "what date": the noun after which/what names the kind of answer, not the relation
     for i, t in enumerate(tokens[:-1]):
-        if t.text.lower() in ("which", "what") and tokens[i + 1].pos == "NOUN" and wants != "yesno":
+        if t.text.lower() in ("which", "what") and tokens[i + 1].pos == "NOUN" and wants in (
+                "place", "date", "percent", "entity", "person", "number", "money", "duration"):
             relation = [r for r in relation if r != tokens[i + 1].lemma]
             break
     # "how many tanks", "what share of voters": the counted noun must be in the answer sentence
