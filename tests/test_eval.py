@@ -166,6 +166,19 @@ def test_check_floors_maxima_and_baseline_tolerance():
     assert ("mrr", "baseline") not in {(f.metric, f.kind) for f in fails}  # within tolerance
 
 
+def test_waivers_keep_the_target_visible_and_hold_a_lower_limit():
+    th = {"min": {"abstention_accuracy": 0.9}, "max": {"false_abstention": 0.08}, "tolerance": 0.03,
+          "waivers": {"abstention_accuracy": {"floor": 0.59, "reason": "r1"},
+                      "false_abstention": {"ceiling": 0.23, "reason": "r2"}}}
+    ok = R.Report([], {"abstention_accuracy": 0.62, "false_abstention": 0.19}, {})
+    assert R.check(ok, th) == []
+    notes = R.waived(ok, th)
+    assert len(notes) == 2 and all("misses its target" in n for n in notes)
+    bad = R.Report([], {"abstention_accuracy": 0.55, "false_abstention": 0.25}, {})
+    assert {(f.metric, f.kind) for f in R.check(bad, th)} == {("abstention_accuracy", "floor"),
+                                                              ("false_abstention", "max")}
+
+
 def test_judge_is_not_run_without_an_endpoint_and_parses_scores(fake_chat):
     assert make_judge(None, True, env={}) == (None, NOT_RUN)
     judge, status = make_judge(None, False, env={"OPENAI_API_KEY": "k"})
