@@ -70,7 +70,7 @@ class Thresholds:
     w_dense: float = 0.6          # score = w_dense * cosine + (1 - w_dense) * relation coverage - penalties
     min_score: float = 0.40       # the best qualifying candidate must score at least this
     min_relation: float = 0.2     # IDF-weighted share of the question's relation words in a typed candidate
-    min_relation_any: float = 0.3  # the same for untyped questions (why/how/what/yes-no): no value check there
+    min_relation_any: float = 0.25  # the same for untyped questions (why/how/what/yes-no): no value check there
     dense_alone: float = 0.65     # a candidate this similar to the question qualifies without relation words
     min_dense: float = 0.1       # cosine floor for any qualifying candidate
     near_chars: int = 600         # how far before a sentence its names may stand
