@@ -1,5 +1,8 @@
 """Relative dates inside articles ("on Monday", "last week", "next month", "this year") resolved against the
-publication date of the article they come from, so answers about "when" carry absolute dates."""
+publication date of the article they come from, so answers about "when" carry absolute dates.
+
+The publication date itself is found when the file is loaded, by :mod:`rag.article_dates` (explicit calendar
+dates in metadata and datelines); this module only works at answer time, on the cited sentences."""
 
 from __future__ import annotations
 
