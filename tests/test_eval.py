@@ -261,7 +261,8 @@ class NeverAbstains(Cached):
         passages = a.contexts or self.pipeline.search(question)
         p, s, e, quote = _sentence_spans(self.pipeline, passages[:1])[0]
         cit = Citation(1, p.source, p.title, p.id, quote, s, e, p.chunk.date)
-        return Answer(" ".join(quote.split()) + " [1]", [cit], False, passages, dict(a.metadata), question)
+        return dataclasses.replace(a, text=" ".join(quote.split()) + " [1]", citations=[cit], abstained=False,
+                                   contexts=passages, question=question)
 
 
 class NoCitations(Cached):
