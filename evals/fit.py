@@ -61,13 +61,13 @@ def collect(es: EvalSet, items: list[dict], home: Path) -> list[dict]:
 
 
 def _across(q: str) -> bool:
-    from rag.answer import asks_across_articles
+    from rag.compose import asks_across_articles
 
     return asks_across_articles(q)
 
 
 def simulate(rows: list[dict], th) -> dict:
-    from rag.answer import extractive_answer
+    from rag.compose import compose_answer
     from rag.evidence import decide
 
     answerable = [r for r in rows if r["item"]["answerable"]]
@@ -83,7 +83,7 @@ def simulate(rows: list[dict], th) -> dict:
             ev = decide(r["info"], r["cands"], th)
             ok = ev.ok
             if ok and it["answerable"]:
-                text, _ = extractive_answer(ev)
+                text, _ = compose_answer(ev)
                 kf.append(M.key_fact_recall(text, it["key_facts"]) or 0.0)
         r["_ok"] = ok
         if it["answerable"]:

@@ -24,10 +24,12 @@ from .errors import (
 )
 from .pipeline import Pipeline
 from .settings import Settings, get_settings
-from .types import Answer, Chunk, Citation, Document, IngestReport, Passage, StreamEvent
+from .trace import AnswerTrace
+from .types import Answer, Chunk, Citation, Delta, Document, Final, IngestReport, Passage, StreamEvent
 
 __all__ = [
-    "Pipeline", "Answer", "Citation", "Passage", "Chunk", "Document", "IngestReport", "StreamEvent",
+    "Pipeline", "Answer", "AnswerTrace", "Citation", "Passage", "Chunk", "Document", "IngestReport",
+    "StreamEvent", "Delta", "Final",
     "Settings", "get_settings", "ask", "default_pipeline",
     "RagError", "UserInputError", "QuestionError", "FileError", "ConfigurationError", "BackendError",
     "LLMError", "VectorStoreError", "IndexCorruptError",

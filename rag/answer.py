@@ -1,98 +1,16 @@
-"""From retrieved passages to an answer: evidence check (abstain or not), the LLM prompt, and the extractive
-answer built from the best supporting sentences when the model's own draft doesn't survive verification."""
+"""The LLM's side of answering: the answer prompt built from the passages, the abstention text, and the
+similarity function the verifier uses. The evidence check is :mod:`rag.evidence`; the extractive answer is
+:mod:`rag.compose`."""
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
-from .citations import Span, attach_marker, numbers_in
-from .evidence import Evidence, assess_evidence, has_answer_type
+from .citations import Span
 from .prompts import load_prompt, render
-from .question import QuestionInfo, analyse_question
-from .retrieval import tokenize
-from .types import Citation, Passage
+from .types import Passage
 
-__all__ = ["QuestionInfo", "analyse_question", "Evidence", "assess_evidence", "build_messages", "extractive_answer",
-           "abstention_text", "has_answer_type", "asks_across_articles"]
-
-
-def adds_information(text: str, question: str, min_new_terms: int = 2) -> bool:
-    """Whether an answer says something the question did not already say (not "X calls it what X calls it")."""
-    from .citations import strip_markers
-
-    asked = set(tokenize(question))
-    return len(set(tokenize(strip_markers(text))) - asked) >= min_new_terms
-
-
-def covers_best_evidence(text: str, evidence: "Evidence", share: float = 0.6) -> bool:
-    """Whether a (verified) model answer keeps what the best qualifying sentence adds to the question: its
-    numbers, and most of its other new terms. A true but beside-the-point sentence is not an answer."""
-    from .citations import strip_markers
-
-    if not evidence.qualifying or evidence.info is None:
-        return True
-    best = evidence.qualifying[0][1].text
-    asked = set(tokenize(evidence.info.text))
-    answer_terms = set(tokenize(best)) - asked
-    said = set(tokenize(strip_markers(text)))
-    if not numbers_in(best) - numbers_in(evidence.info.text) <= numbers_in(text) | numbers_in(evidence.info.text):
-        return False
-    return not answer_terms or len(answer_terms & said) / len(answer_terms) >= share
-
-
-_MULTI = re.compile(r"\b(articles|different|reports|across|each|both|compare|sources|and (?:what|how|who|when|where|which|done))\b",
-                    re.IGNORECASE)
-
-
-def asks_across_articles(question: str) -> bool:
-    """Whether a question asks across articles ("according to the different reports", "compare", "both")."""
-    return _MULTI.search(question) is not None
-
-
-def split_into_sentences(text: str) -> list[str]:
-    return [s for s in re.split(r"(?:(?<=[.!?])|(?<=[.!?][\"”’]))\s+(?=[A-Z“\"])", text.strip()) if s]
-
-
-_TYPED_ANSWERS = ("number", "date", "money", "duration")
-
-
-def extractive_answer(evidence: Evidence, *, max_sentences: int = 4, ratio: float = 0.65) -> tuple[str, list[Citation]]:
-    """The best qualifying sentence, plus up to two more near-best ones (for questions that ask across articles,
-    the best qualifying sentence of each other article first), each quoted verbatim and cited to its own span."""
-    first_score, first = evidence.qualifying[0]
-    picked: list[Span] = [first]
-
-    def overlaps(sp: Span) -> bool:
-        return any(sp.source == p.source and not (sp.end <= p.start or sp.start >= p.end) for p in picked)
-
-    def states(sp: Span) -> bool:  # never a headline or a question as an answer sentence
-        text = " ".join(sp.text.split())
-        return not text.rstrip("”\"’' ").endswith("?") and text != " ".join((sp.title or "").split())
-
-    if evidence.info and asks_across_articles(evidence.info.text):
-        for score, sp in evidence.ranked:
-            if len(picked) >= max_sentences or score < first_score * 0.6:
-                break
-            if not has_answer_type(sp.text, evidence.info.wants, evidence.info):
-                continue
-            if all(sp.source != p.source for p in picked) and not overlaps(sp) and states(sp):
-                picked.append(sp)
-    for score, sp in evidence.ranked:
-        if len(picked) >= max_sentences or score < first_score * ratio:
-            break
-        # more sentences only about the same subject (a question about Town007 gets nothing about Town017), and
-        # for "how many" / "when" / "how much" / "how long" only those that give that kind of answer
-        typed = evidence.info is None or evidence.info.wants not in _TYPED_ANSWERS or has_answer_type(
-            sp.text, evidence.info.wants, evidence.info)
-        if typed and not overlaps(sp) and states(sp) and (sp.source, sp.start, sp.end) in evidence.named:
-            picked.append(sp)
-    parts, citations = [], []
-    for n, sp in enumerate(picked, 1):
-        citations.append(Citation(n, sp.source, sp.title, sp.chunk_id, sp.text, sp.start, sp.end, sp.date))
-        parts.append(attach_marker(" ".join(sp.text.split()), n))
-    return " ".join(parts), citations
+__all__ = ["build_messages", "abstention_text", "cosine_pairs"]
 
 
 def _short_title(title: str, words: int = 8) -> str:

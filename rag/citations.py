@@ -68,6 +68,8 @@ def candidate_spans(passages: list[Passage], original: Callable[[str], str], *, 
     return out
 
 
+_LEAD_IN = re.compile(r"^(?:(?:the\s+)?(?:answer|passage|response)(?:\s+is)?\s*:|based on the passages?,?)\s*",
+                      re.IGNORECASE)
 _FINISHED = re.compile(r"[.!?][\"”’)]?(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*[\"”’)]?")
 
 
@@ -83,9 +85,10 @@ def strip_markers(text: str) -> str:
 
 def split_sentences(draft: str) -> list[tuple[str, list[int]]]:
     """Split a draft into (sentence without markers, cited numbers)."""
-    draft = draft.replace("\r", " ").strip()
+    draft = _LEAD_IN.sub("", draft.replace("\r", " ").strip())
+    draft = _markers_to_sentence_ends(draft)
     out = []
-    from .documents import ends_with_abbreviation
+    from .sentences import ends_with_abbreviation
 
     for part in re.split(r"\n+", draft):
         pieces: list[str] = []
@@ -109,6 +112,23 @@ def split_sentences(draft: str) -> list[tuple[str, list[int]]]:
             if len(re.sub(r"\W", "", sentence)) >= 3:
                 out.append((sentence, nums))
     return out
+
+
+_MARKER_GROUP = r"\[\d+(?:\s*[,;]\s*\d+)*\]"
+
+
+def _markers_to_sentence_ends(draft: str) -> str:
+    """Markers where this module reads them, at the end of their sentence before its full stop, whatever style
+    the model wrote: "[1] The plant opens in 2028. [2] ..." (leading) or "... in 2028.[1] ..." (after the stop)."""
+    if re.match(_MARKER_GROUP, draft):
+        pieces = re.split(f"({_MARKER_GROUP})", draft)
+        out = []
+        for marker, text in zip(pieces[1::2], pieces[2::2]):
+            text = text.strip()
+            m = re.search(r"[.!?][\"”’)]?$", text)
+            out.append(f"{text[: m.start()]} {marker}{text[m.start():]}" if m else f"{text} {marker}")
+        return " ".join(out)
+    return re.sub(rf"([.!?])((?:\s*{_MARKER_GROUP})+)", lambda m: f"{m.group(2)}{m.group(1)}", draft)
 
 
 def numbers_in(text: str) -> set[str]:

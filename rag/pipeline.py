@@ -10,32 +10,26 @@ import re
 import threading
 import unicodedata
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .answer import (
-    abstention_text,
-    asks_across_articles,
-    assess_evidence,
-    build_messages,
-    cosine_pairs,
-    extractive_answer,
-    adds_information,
-    covers_best_evidence,
-    has_answer_type,
-)
-from .citations import drop_unfinished, enforce
+from .answer import abstention_text, build_messages, cosine_pairs
+from .compose import answer_shape, asks_across_articles, compose_answer
+from .drafting import stream_draft
+from .evidence import assess_evidence
 from .conversation import Rewrite, check_rewrite, deterministic_rewrite, needs_context, normalise_history
 from .dates import annotate_relative_dates
 from .documents import parse_document
-from .errors import FileError, IndexCorruptError, LLMError, QuestionError, RagError, UserInputError
+from .errors import FileError, IndexCorruptError, LLMError, QuestionError, RagError
 from .guard import is_refusal_request
 from .index import Index, ProgressFn
 from .prompts import load_prompt, render
 from .runnable import PipelineRunnable
 from .settings import Settings, get_settings
-from .types import Answer, IngestReport, Passage, StreamEvent
+from .trace import AnswerTrace
+from .types import Answer, Delta, Final, IngestReport, Passage, StreamEvent
+from .verification import verify_draft
 
 __all__ = ["Pipeline"]
 
@@ -165,9 +159,10 @@ class Pipeline(PipelineRunnable):
     def ask(self, question: str, history: list[Any] | None = None) -> Answer:
         final = None
         for event in self.stream(question, history):
-            if event.kind == "answer":
+            if isinstance(event, Final):
                 final = event.answer
-        assert final is not None
+        if final is None:  # stream() always ends with a Final; this guards a broken subclass
+            raise RuntimeError("Pipeline.stream ended without a final answer")
         return final
 
     def _rewrite(self, question: str, history: list[dict[str, str]]) -> Rewrite:
@@ -214,102 +209,68 @@ class Pipeline(PipelineRunnable):
         return LLMError(f"The LLM failed ({name}: {str(exc)[:200]}).", fix="Retry; if it persists, check the server.")
 
     def stream(self, question: str, history: list[Any] | None = None) -> Iterator[StreamEvent]:
-        """Yield ``delta`` events with draft text as the model writes it, then one ``answer`` event with the
-        verified Answer. The draft is unverified; only the final answer's text and citations count."""
+        """Yield ``Delta`` events with draft text as the model writes it, then one ``Final`` with the verified
+        Answer. The draft is unverified; only the final answer's text and citations count."""
         started = time.perf_counter()
         question = self._check_question(question)
         history_msgs = normalise_history(history)
-        meta: dict[str, Any] = {"answer_mode": self.settings.answer_mode, **self.describe_safe()}
+        trace = AnswerTrace(answer_mode=self.settings.answer_mode, **self.describe_safe())
         if is_refusal_request(question):
-            meta.update(refusal=True, total_ms=_ms(started))
-            yield StreamEvent("delta", load_prompt("refusal"))
-            yield StreamEvent("answer", answer=Answer(load_prompt("refusal"), [], True, [], meta, question))
+            trace.refusal = True
+            yield from _abstain(load_prompt("refusal"), [], trace, question, started)
             return
         rewrite = self._rewrite(question, history_msgs)
-        meta["rewritten_question"] = rewrite.question
-        meta["rewrite_method"] = rewrite.method
-        if rewrite.reason:
-            meta["rewrite_fallback_reason"] = rewrite.reason
-        t = time.perf_counter()
-        self.index.check()
-        per_file = 2 if asks_across_articles(question) or asks_across_articles(rewrite.question) else None
-        passages = self.retriever.search(rewrite.question, max_per_source=per_file)
-        if per_file:
-            meta["passages_per_file_max"] = per_file
-        meta["retrieval_ms"] = _ms(t)
-        embed = self.index.embeddings.embed_cached
-        texts: dict[str, str] = {}  # one read of each cited file per question
-
-        def original(source: str) -> str:
-            if source not in texts:
-                texts[source] = self.index.original_text(source)
-            return texts[source]
-
+        trace.rewritten_question, trace.rewrite_method = rewrite.question, rewrite.method
+        trace.rewrite_fallback_reason = rewrite.reason or None
+        passages = self._retrieve(question, rewrite.question, trace)
+        original = _FileCache(self.index.original_text)
         t = time.perf_counter()
         previous = next((m["content"] for m in reversed(history_msgs) if m["role"] == "user"), None)
-        evidence = assess_evidence(rewrite.question, passages, original, embed, asked=question, previous=previous)
-        meta["evidence_ms"] = _ms(t)
+        evidence = assess_evidence(rewrite.question, passages, original, self.index.embeddings.embed_cached,
+                                   asked=question, previous=previous)
+        trace.evidence_ms = _ms(t)
         if not evidence.ok:
-            meta.update(abstain_reason=evidence.reason, missing_terms=evidence.missing, total_ms=_ms(started))
-            text = abstention_text(question, passages, evidence.reason)
-            yield StreamEvent("delta", text)
-            yield StreamEvent("answer", answer=Answer(text, [], True, passages, meta, question))
+            trace.abstain_reason, trace.missing_terms = evidence.reason, evidence.missing or None
+            yield from _abstain(abstention_text(question, passages), passages, trace, question, started)
             return
+        trace.answer_shape = answer_shape(evidence.info).kind
         text, citations = "", []
         if self.settings.answer_mode in ("auto", "llm"):
-            draft = []
-            finish = None
-            t = time.perf_counter()
-            try:
-                focus = [sp for _, sp in evidence.ranked[: self.settings.llm_sentences]]
-                for chunk in self.chat_model.stream(build_messages(rewrite.question, passages, focus)):
-                    finish = (getattr(chunk, "response_metadata", None) or {}).get("finish_reason") or finish
-                    delta = str(chunk.content)
-                    if delta:
-                        if not draft:
-                            meta["first_token_ms"] = _ms(started)
-                        draft.append(delta)
-                        yield StreamEvent("delta", delta)
-            except RagError:
-                raise
-            except Exception as exc:
-                raise self._llm_error(exc) from None
-            if finish is None and self.settings.llm == "openai":  # OpenAI-style streams always end with one
-                where = self.settings.openai_base_url or "the configured endpoint"
-                raise LLMError(f"The LLM at {where} closed the stream before finishing its reply.",
-                               fix="Retry; if it persists, check the server.")
-            meta["llm_ms"] = _ms(t)
-            meta["draft"] = "".join(draft)
-            checked = meta["draft"]
-            if finish == "length":  # cut off by RAG_MAX_ANSWER_TOKENS: its last sentence is unfinished
-                checked = drop_unfinished(checked)
-                meta["draft_cut_at_token_limit"] = True
-            enforced = enforce(checked, passages, original, cosine_pairs(embed))
-            meta.update(sentences_kept=enforced.kept, sentences_dropped=len(enforced.dropped),
-                        sentences_recited=enforced.recited)
-            text, citations = enforced.text, enforced.citations
-            if text and not has_answer_type(text, evidence.info.wants, evidence.info):
-                text, citations = "", []
-                meta["llm_rejected"] = f"verified draft gives no {evidence.info.wants}"
-            elif text and self.settings.answer_mode == "auto" and not adds_information(text, rewrite.question):
-                text, citations = "", []
-                meta["llm_rejected"] = "verified draft only restates the question"
-            elif text and self.settings.answer_mode == "auto" and not covers_best_evidence(text, evidence):
-                text, citations = "", []
-                meta["llm_rejected"] = "verified draft leaves out what the best evidence sentence says"
-        if not text and self.settings.answer_mode in ("auto", "extractive"):
-            text, citations = extractive_answer(evidence)
-            meta["extractive"] = True
-        else:
-            meta["extractive"] = False
+            verified = yield from self._draft_and_verify(rewrite.question, passages, evidence, original, trace, started)
+            text, citations = verified.text, verified.citations
+        trace.extractive = not text and self.settings.answer_mode in ("auto", "extractive")
+        if trace.extractive:
+            text, citations = compose_answer(evidence)
         if not text:
-            meta.update(abstain_reason="no sentence of the draft is supported by the passages", total_ms=_ms(started))
-            text = abstention_text(question, passages)
-            yield StreamEvent("answer", answer=Answer(text, [], True, passages, meta, question))
+            trace.abstain_reason = "no sentence of the draft is supported by the passages"
+            yield from _abstain(abstention_text(question, passages), passages, trace, question, started, delta=False)
             return
+        trace.total_ms = _ms(started)
         text = annotate_relative_dates(text, citations)
-        meta["total_ms"] = _ms(started)
-        yield StreamEvent("answer", answer=Answer(text, citations, False, passages, meta, question))
+        yield Final(Answer(text, citations, False, passages, trace, question))
+
+    def _retrieve(self, question: str, standalone: str, trace: AnswerTrace) -> list[Passage]:
+        t = time.perf_counter()
+        self.index.check()
+        per_file = 2 if asks_across_articles(question) or asks_across_articles(standalone) else None
+        passages = self.retriever.search(standalone, max_per_source=per_file)
+        trace.passages_per_file_max = per_file
+        trace.retrieval_ms = _ms(t)
+        return passages
+
+    def _draft_and_verify(self, question: str, passages: list[Passage], evidence, original, trace: AnswerTrace,
+                          started: float):
+        focus = [sp for _, sp in evidence.ranked[: self.settings.llm_sentences]]
+        draft = yield from stream_draft(
+            self.chat_model, build_messages(question, passages, focus), started=started,
+            needs_finish=self.settings.llm == "openai", endpoint=self.settings.openai_base_url or "the configured "
+            "endpoint", to_error=self._llm_error)
+        trace.first_token_ms, trace.llm_ms, trace.draft = draft.first_token_ms, draft.llm_ms, draft.text
+        trace.draft_cut_at_token_limit = draft.cut_at_token_limit or None
+        verified = verify_draft(draft, passages, original, cosine_pairs(self.index.embeddings.embed_cached), evidence)
+        trace.sentences_kept, trace.sentences_dropped = verified.kept, verified.dropped
+        trace.sentences_recited, trace.llm_rejected = verified.recited, verified.rejected
+        return verified
 
     def describe_safe(self) -> dict[str, str]:
         try:
@@ -343,6 +304,26 @@ def _upload_name(name: Any) -> str:
         raise FileError(f"{str(name)[:80]!r} is not a usable file name.", path=str(name)[:80],
                         fix="Give the file a name such as article.txt.")
     return base
+
+
+class _FileCache:
+    """One read of each cited file per question."""
+
+    def __init__(self, read: Callable[[str], str]):
+        self._read, self._texts = read, {}
+
+    def __call__(self, source: str) -> str:
+        if source not in self._texts:
+            self._texts[source] = self._read(source)
+        return self._texts[source]
+
+
+def _abstain(text: str, passages: list[Passage], trace: AnswerTrace, question: str, started: float, *,
+             delta: bool = True) -> Iterator[StreamEvent]:
+    trace.total_ms = _ms(started)
+    if delta:
+        yield Delta(text)
+    yield Final(Answer(text, [], True, passages, trace, question))
 
 
 def _ms(start: float) -> float:

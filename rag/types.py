@@ -5,9 +5,12 @@ from __future__ import annotations
 import html
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Union
 
-__all__ = ["Document", "Chunk", "Passage", "Citation", "Answer", "IngestReport", "StreamEvent"]
+from .trace import AnswerTrace
+
+__all__ = ["Document", "Chunk", "Passage", "Citation", "Answer", "IngestReport", "StreamEvent", "Delta", "Final",
+           "AnswerTrace"]
 
 
 @dataclass(frozen=True)
@@ -160,8 +163,13 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     abstained: bool = False
     contexts: list[Passage] = field(default_factory=list)
-    metadata: dict[str, Any] = field(default_factory=dict)
+    trace: AnswerTrace = field(default_factory=AnswerTrace)
     question: str = ""
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """``trace`` as a flat dict (the fields that were set)."""
+        return self.trace.to_dict()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -201,14 +209,23 @@ class Answer:
         return "\n".join(parts)
 
 
-@dataclass
-class StreamEvent:
-    """One item of :meth:`Pipeline.stream`: ``kind`` is ``"delta"`` (``text`` is new draft text),
-    ``"status"`` (progress message) or ``"answer"`` (``answer`` is the final verified Answer)."""
+@dataclass(frozen=True)
+class Delta:
+    """New, unverified draft text as the model writes it (shown while waiting; only ``Final`` counts)."""
 
-    kind: str
-    text: str = ""
-    answer: Answer | None = None
+    text: str
+    kind: ClassVar[str] = "delta"
+
+
+@dataclass(frozen=True)
+class Final:
+    """The last event of a stream: the verified answer (or the abstention)."""
+
+    answer: Answer
+    kind: ClassVar[str] = "answer"
+
+
+StreamEvent = Union[Delta, Final]  # what :meth:`Pipeline.stream` yields: Delta events, then one Final
 
 
 @dataclass

@@ -125,7 +125,7 @@ def test_enforce_quotes_are_exact_spans(llm_pipeline):
 
 
 def test_a_date_is_not_a_count():
-    from rag.answer import has_answer_type
+    from rag.evidence import has_answer_type
 
     assert not has_answer_type("NATO members are gathering in Brussels today, December 3, for a meeting.", "number")
     assert not has_answer_type("He referred to the 2008 summit.", "number")
@@ -134,9 +134,11 @@ def test_a_date_is_not_a_count():
     assert has_answer_type("In 2021, more than 100,000 troops were deployed.", "number")
 
 
-def test_extra_extractive_sentences_give_the_kind_of_answer_asked_for():
-    from rag.answer import Evidence, analyse_question, extractive_answer
+def test_a_second_extractive_sentence_only_when_it_qualifies_and_ties_the_best():
     from rag.citations import Span
+    from rag.compose import compose_answer
+    from rag.evidence import Evidence
+    from rag.question import analyse_question
 
     text = ("The war has claimed more than 13,200 lives. Ministers met in Riga on December 3 to talk about the war. "
             "Officials say 4,000 soldiers are among the dead in the war.")
@@ -150,11 +152,15 @@ def test_extra_extractive_sentences_give_the_kind_of_answer_asked_for():
     assert all(text[s.start : s.end] == s.text for s in spans) and counted.text.endswith("war.")
     info = analyse_question("How many people have died in the war?")
     ranked = [(0.8, first), (0.7, dated), (0.65, counted)]
-    evidence = Evidence(True, "", ranked, info, qualifying=[(0.8, first)],
-                        named={(s.source, s.start, s.end) for _, s in ranked})
-    text_out, citations = extractive_answer(evidence)
-    assert [c.quote for c in citations] == [first.text, counted.text]
-    assert "December 3" not in text_out
+    named = {(s.source, s.start, s.end) for _, s in ranked}
+    alone = Evidence(True, "", ranked, info, qualifying=[(0.8, first)], named=named)
+    text_out, citations = compose_answer(alone)
+    assert [c.quote for c in citations] == [first.text] and "December 3" not in text_out
+    tied = Evidence(True, "", ranked, info, qualifying=[(0.8, first), (0.75, counted)], named=named)
+    text_out, citations = compose_answer(tied)  # the evidence cannot tell the two counts apart: both, cited
+    assert [c.quote for c in citations] == [first.text, counted.text] and "December 3" not in text_out
+    far = Evidence(True, "", ranked, info, qualifying=[(0.8, first), (0.6, counted)], named=named)
+    assert [c.quote for c in compose_answer(far)[1]] == [first.text]
 
 
 def test_drafts_are_not_split_at_abbreviations_or_initials():

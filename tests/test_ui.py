@@ -11,14 +11,14 @@ from html import unescape
 import pytest
 
 from conftest import SEEDS, assert_answer_invariants, free_port, original_text
-from rag import Answer, Citation, FileError, Pipeline, Settings
+from rag import Answer, AnswerTrace, Citation, FileError, Pipeline, Settings
 from ui import render
 from ui.app import build_demo, read_upload, safe_name
 
 
 def _answer(d: dict) -> Answer:
     return Answer(text=d["text"], citations=[Citation(**c) for c in d["citations"]], abstained=d["abstained"],
-                  metadata=d["metadata"], question=d["question"])
+                  trace=AnswerTrace.from_dict(d["metadata"]), question=d["question"])
 
 
 def _plain(html_text: str) -> str:
@@ -189,7 +189,7 @@ def test_card_renderer_escapes_article_text_and_questions():
 
 def test_abstention_and_errors_render_without_cards():
     answer = Answer(text="The articles don't say the answer. They cover: “<i>NATO</i>”.", abstained=True,
-                    metadata={"backend": "extractive", "model": "none"})
+                    trace=AnswerTrace(backend="extractive", model="none"))
     assert "No sources" in render.sources_html(answer, lambda s: "")
     bubble = render.answer_html(answer, 0.25)
     assert "rag-abstain" in bubble and "No answer in the articles" in bubble and "cite" not in bubble

@@ -23,7 +23,7 @@ from typing import Any
 
 import gradio as gr
 
-from rag import Answer, FileError, Pipeline, RagError, get_settings
+from rag import Answer, FileError, Final, Pipeline, RagError, get_settings
 from rag.documents import SUPPORTED_SUFFIXES
 from rag.errors import ConfigurationError
 
@@ -234,15 +234,10 @@ def build_demo(pipeline: Pipeline | None = None) -> ChatBlocks:
         draft, last_push, answer = "", 0.0, None
         try:
             for event in pipeline.stream(question, history=state["history"]):
-                if event.kind == "delta":
-                    draft += event.text
-                elif event.kind == "status":
-                    display[-1]["content"] = render.draft_html(draft, event.text)
-                    yield "", display, searching, state
-                    continue
-                elif event.kind == "answer":
+                if isinstance(event, Final):
                     answer = event.answer
                     break
+                draft += event.text
                 now = time.perf_counter()
                 if now - last_push > 0.08:
                     last_push = now

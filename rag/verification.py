@@ -1,0 +1,57 @@
+"""The verification stage: what of a model draft survives, and whether it beats the extractive answer.
+
+Every sentence is checked against a span of the passages and re-cited or dropped (:func:`rag.citations.enforce`).
+A verified draft is then kept unless it is worse than the extractive answer on one stated criterion
+(:func:`worse_than_extractive`); no other rule throws a verified answer away.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .citations import drop_unfinished, enforce, strip_markers
+from .drafting import Draft
+from .evidence import Evidence, has_answer_type
+from .retrieval import tokenize
+from .types import Citation, Passage
+
+__all__ = ["Verified", "verify_draft", "worse_than_extractive"]
+
+
+@dataclass
+class Verified:
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    kept: int = 0
+    dropped: int = 0
+    recited: int = 0
+    rejected: str | None = None  # why the verified draft lost to the extractive answer
+
+
+def verify_draft(draft: Draft, passages: list[Passage], original: Callable[[str], str],
+                 similarity: Callable[[list[tuple[str, str]]], list[float]], evidence: Evidence) -> Verified:
+    checked = drop_unfinished(draft.text) if draft.cut_at_token_limit else draft.text
+    enforced = enforce(checked, passages, original, similarity)
+    out = Verified(enforced.text, enforced.citations, enforced.kept, len(enforced.dropped), enforced.recited)
+    if out.text:
+        reason = worse_than_extractive(out.text, evidence)
+        if reason:
+            out.text, out.citations, out.rejected = "", [], reason
+    return out
+
+
+def worse_than_extractive(text: str, evidence: Evidence, min_new_terms: int = 2) -> str | None:
+    """Why a verified draft is worse than the extractive answer, or None when it is not.
+
+    The extractive answer always quotes a sentence that qualified as the answer, so it holds a value of the asked
+    kind and says something the question does not. A draft is worse when it lacks either: for a question that
+    asks for a kind of value (a date, a number, a person, ...), it gives none; or it only restates the question
+    (fewer than two content words the question does not have)."""
+    info = evidence.info
+    if info is not None and not has_answer_type(text, info.wants, info):
+        return f"verified draft gives no {info.wants}"
+    asked = set(tokenize(info.text if info is not None else ""))
+    if len(set(tokenize(strip_markers(text))) - asked) < min_new_terms:
+        return "verified draft only restates the question"
+    return None

@@ -1,0 +1,170 @@
+"""The answer a person would write: the answer first, the shortest exact span, and the shape the question asks for.
+Also the stages around it: the verified draft's acceptance criterion, the typed trace and stream events."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.citations import Span
+from rag.compose import answer_shape, asks_across_articles, compose_answer, question_parts, trim_span, yes_no_lead
+from rag.drafting import Draft, stream_draft
+from rag.evidence import Evidence
+from rag.question import analyse_question
+from rag.trace import AnswerTrace
+from rag.types import Answer, Delta, Final
+from rag.verification import worse_than_extractive
+
+
+def spans_of(text: str, source: str = "a.txt", title: str = "A headline") -> list[Span]:
+    """Each line of ``text`` as a span of it (exact offsets)."""
+    out, at = [], 0
+    for line in text.split("\n"):
+        out.append(Span(source, title, f"{source}#0", at, at + len(line), line))
+        at += len(line) + 1
+    return out
+
+
+def evidence_for(question: str, qualifying: list[tuple[float, Span]], ranked=None) -> Evidence:
+    ranked = ranked or qualifying
+    return Evidence(True, "", ranked, analyse_question(question), qualifying=qualifying,
+                    named={(s.source, s.start, s.end) for _, s in ranked})
+
+
+def test_a_single_fact_is_one_span_cut_to_the_clause_that_answers():
+    text = ("MANCHESTER, England (AP) — Ines Marlowe headed in the winner in the 88th minute as Harbour City beat "
+            "Northgate Rovers 2-1 in the cup final on Saturday, giving the club its first major trophy in two decades.")
+    (sp,) = spans_of(text)
+    out, cites = compose_answer(evidence_for("Who scored the winning goal for Harbour City in the cup final?",
+                                             [(0.8, sp)]))
+    assert out.startswith("Ines Marlowe headed in the winner") and "MANCHESTER" not in out
+    assert "giving the club" not in out and out.endswith("Saturday [1].")
+    c = cites[0]
+    assert text[c.start : c.end] == c.quote and c.quote.startswith("Ines Marlowe")  # the quote is exact
+
+
+def test_a_clause_is_not_cut_between_subject_and_verb_or_away_from_the_value():
+    (sp,) = spans_of("The utility's safety measures, the judge said on Monday, were not unreasonable.")
+    assert trim_span(sp, analyse_question("What did the judge say about the safety measures?")) == sp
+    (sp,) = spans_of("Construction is due to begin in the summer, and Veltrix expects the first chips in 2028.")
+    assert "2028" in trim_span(sp, analyse_question("When will Veltrix make its first chips?")).text
+
+
+def test_a_date_question_keeps_the_dateline_that_holds_the_date():
+    (sp,) = spans_of("MINAMISATO, Japan, 18 March 2025 — Chugai restarted the No. 2 reactor on Tuesday.")
+    assert trim_span(sp, analyse_question("On what date was the Minamisato reactor restarted?")).text.startswith(
+        "MINAMISATO, Japan, 18 March 2025")
+
+
+def test_never_a_headline_or_a_question_as_the_answer_sentence():
+    title = "Quillpay says hackers stole data of 2.3 million customers"
+    head, q, body = spans_of(f"{title}\nWho is to blame?\nHackers accessed the data of 2.3 million customers.",
+                             title=title)
+    out, cites = compose_answer(evidence_for("How many customers did the Quillpay hack affect?",
+                                             [(0.9, head), (0.85, q), (0.8, body)]))
+    assert [c.quote for c in cites] == [body.text]
+
+
+def test_a_near_tie_shows_both_sentences_a_clear_winner_only_one():
+    a, b = spans_of("The deal is worth Rs 5,000 crore.\nThe loans go up to Rs 50,000 each.")
+    q = "How big is the Odisha farm loan waiver?"
+    assert len(compose_answer(evidence_for(q, [(0.8, a), (0.75, b)]))[1]) == 2
+    assert len(compose_answer(evidence_for(q, [(0.8, a), (0.6, b)]))[1]) == 1
+
+
+@pytest.mark.parametrize("question, evidence, lead", [
+    ("Did Harlan Voss plead guilty?", "He has pleaded not guilty to 11 counts, including wire fraud.", "No"),
+    ("Did Ramírez concede defeat?", "Ramírez conceded shortly after midnight in a brief statement.", "Yes"),
+    ("Is Chugai planning to restart the No. 1 reactor?", "Chugai has no current plans to restart No. 1.", "No"),
+    ("Did the Senate override the veto?", "The Senate fell short of the votes needed to override the veto.", "No"),
+    ("Is Sarangi Logistics a listed company?", "Sarangi is a family-controlled trucking company.", ""),
+    ("Did Northgate finish with 11 players?", "Brandt was sent off, leaving Northgate with 10.", ""),
+])
+def test_yes_or_no_first_only_when_the_evidence_settles_it(question, evidence, lead):
+    assert yes_no_lead(analyse_question(question), evidence) == lead
+
+
+def test_a_yes_no_answer_leads_with_the_verdict_and_cites_the_sentence():
+    (sp,) = spans_of("Voss has pleaded not guilty to 11 counts, including wire fraud.")
+    out, cites = compose_answer(evidence_for("Did Harlan Voss plead guilty?", [(0.8, sp)]))
+    assert out.startswith("No, Voss has pleaded not guilty") and out.endswith("[1].") and len(cites) == 1
+
+
+def test_question_shapes():
+    assert question_parts("When was the final played, and what was the score?") == [
+        "When was the final played", "what was the score"]
+    assert answer_shape(analyse_question("When was the final played, and what was the score?")).kind == "parts"
+    assert answer_shape(analyse_question("Which countries will the specimens be sent to?")).kind == "list"
+    assert answer_shape(analyse_question("Who were the candidates for mayor?")).kind == "list"
+    assert answer_shape(analyse_question("Who scored the winner?")).kind == "single"
+    assert answer_shape(analyse_question("Did Voss plead guilty?")).kind == "yesno"
+    assert asks_across_articles("How many died, according to the different reports?")
+    assert not asks_across_articles("Who scored the winner?")
+
+
+def test_a_two_part_question_gets_a_span_for_each_part():
+    date, score, other = spans_of("The final was played on 12 October 2024.\nHarbour City won the final 2-1.\n"
+                                  "Tickets sold out in a day.")
+    ev = evidence_for("On what date was the final played, and what was the score?",
+                      [(0.8, date)], ranked=[(0.8, date), (0.7, other), (0.6, score)])
+    out, cites = compose_answer(ev)
+    assert [c.quote for c in cites][0] == date.text and len(cites) == 2
+
+
+def test_a_verified_draft_is_kept_unless_worse_than_the_extractive_answer():
+    ev = evidence_for("How many jobs will the plant create?", [(0.8, spans_of("It will employ 1,800 people.")[0])])
+    assert worse_than_extractive("The plant will create 1,800 permanent jobs [1].", ev) is None
+    assert worse_than_extractive("The plant is in Lower Saxony near the coast [1].", ev) == "verified draft gives no number"
+    ev = evidence_for("Why did Veltrix pick Haldenburg?", [(0.8, spans_of("It is close to carmakers.")[0])])
+    assert worse_than_extractive("Veltrix picked Haldenburg [1].", ev) == "verified draft only restates the question"
+    assert worse_than_extractive("Haldenburg is close to carmakers and wind power [1].", ev) is None
+
+
+def test_trace_round_trips_and_leaves_out_unset_fields():
+    trace = AnswerTrace(answer_mode="auto", backend="extractive", model="none", extractive=True, total_ms=3.0)
+    d = trace.to_dict()
+    assert d == {"answer_mode": "auto", "backend": "extractive", "model": "none", "extractive": True, "total_ms": 3.0}
+    assert AnswerTrace.from_dict({**d, "from_a_newer_version": 1}) == trace
+    answer = Answer("x", trace=trace)
+    assert answer.metadata == d and answer.to_dict()["metadata"] == d
+
+
+class _Chunk:
+    def __init__(self, content, finish=None):
+        self.content = content
+        self.response_metadata = {"finish_reason": finish} if finish else {}
+
+
+class _Model:
+    def __init__(self, chunks):
+        self.chunks = chunks
+
+    def stream(self, messages):
+        yield from self.chunks
+
+
+def _drain(gen):
+    events = []
+    try:
+        while True:
+            events.append(next(gen))
+    except StopIteration as stop:
+        return events, stop.value
+
+
+def test_the_draft_stage_streams_deltas_and_returns_the_draft():
+    from rag.errors import LLMError
+
+    events, draft = _drain(stream_draft(_Model([_Chunk("It opens "), _Chunk("in 2028 [1]."), _Chunk("", "stop")]),
+                                        [], started=0.0, needs_finish=True, endpoint="x", to_error=LLMError))
+    assert [e.text for e in events] == ["It opens ", "in 2028 [1]."] and all(isinstance(e, Delta) for e in events)
+    assert isinstance(draft, Draft) and draft.text == "It opens in 2028 [1]." and not draft.cut_at_token_limit
+    _, cut = _drain(stream_draft(_Model([_Chunk("It opens in", "length")]), [], started=0.0, needs_finish=True,
+                                 endpoint="x", to_error=LLMError))
+    assert cut.cut_at_token_limit
+    with pytest.raises(LLMError, match="closed the stream"):
+        _drain(stream_draft(_Model([_Chunk("It opens")]), [], started=0.0, needs_finish=True, endpoint="x",
+                            to_error=LLMError))
+
+
+def test_stream_events_are_typed():
+    assert Delta("a").kind == "delta" and Final(Answer("x")).kind == "answer"
