@@ -102,7 +102,7 @@ def test_question_shapes():
 
 
 def test_a_two_part_question_gets_a_span_for_each_part():
-    date, score, other = spans_of("The final was played on 12 October 2024.\nHarbour City won the final 2-1.\n"
+    date, score, other = spans_of("The final was played on 12 October 2024.\nThe final score was 2-1 to Harbour City.\n"
                                   "Tickets sold out in a day.")
     ev = evidence_for("On what date was the final played, and what was the score?",
                       [(0.8, date)], ranked=[(0.8, date), (0.7, other), (0.6, score)])
