@@ -35,23 +35,34 @@ def verify_draft(draft: Draft, passages: list[Passage], original: Callable[[str]
     enforced = enforce(checked, passages, original, similarity)
     out = Verified(enforced.text, enforced.citations, enforced.kept, len(enforced.dropped), enforced.recited)
     if out.text:
-        reason = worse_than_extractive(out.text, evidence)
+        reason = worse_than_extractive(out.text, evidence, citations=out.citations)
         if reason:
             out.text, out.citations, out.rejected = "", [], reason
     return out
 
 
-def worse_than_extractive(text: str, evidence: Evidence, min_new_terms: int = 2) -> str | None:
+def worse_than_extractive(text: str, evidence: Evidence, min_new_terms: int = 2,
+                          citations: list[Citation] | None = None) -> str | None:
     """Why a verified draft is worse than the extractive answer, or None when it is not.
 
-    The extractive answer always quotes a sentence that qualified as the answer, so it holds a value of the asked
-    kind and says something the question does not. A draft is worse when it lacks either: for a question that
-    asks for a kind of value (a date, a number, a person, ...), it gives none; or it only restates the question
-    (fewer than two content words the question does not have)."""
+    The extractive answer always quotes, first, a sentence that qualified as the answer (the evidence check's
+    names, year, relation and value tests), so it holds a value of the asked kind and says something the question
+    does not. A draft is worse when it lacks any of these: its first sentence is verified against a span that did
+    not qualify (true, but about something else: "Which pipeline…?" answered with another pipeline); for a
+    question that asks for a kind of value (a date, a number, a person, ...), it gives none; or it only restates
+    the question (fewer than two content words the question does not have)."""
     info = evidence.info
+    if citations is not None and evidence.qualifying and not _answers_from_evidence(citations[0], evidence):
+        return "verified draft's first sentence cites no sentence that answers the question"
     if info is not None and not has_answer_type(text, info.wants, info):
         return f"verified draft gives no {info.wants}"
     asked = set(tokenize(info.text if info is not None else ""))
     if len(set(tokenize(strip_markers(text))) - asked) < min_new_terms:
         return "verified draft only restates the question"
     return None
+
+
+def _answers_from_evidence(citation: Citation, evidence: Evidence) -> bool:
+    """Whether the cited span overlaps a candidate that qualified as an answer."""
+    return any(sp.source == citation.source and sp.start < citation.end and citation.start < sp.end
+               for _, sp in evidence.qualifying)

@@ -168,3 +168,15 @@ def test_the_draft_stage_streams_deltas_and_returns_the_draft():
 
 def test_stream_events_are_typed():
     assert Delta("a").kind == "delta" and Final(Answer("x")).kind == "answer"
+
+
+def test_a_verified_draft_that_cites_a_non_answering_sentence_loses_to_the_extractive_answer():
+    from rag.types import Citation
+
+    answer, other = spans_of("The Nord Stream 2 pipeline could be killed.\nThe Druzhba pipeline carries oil.")
+    ev = evidence_for("Which gas pipeline could be killed under the sanctions?", [(0.8, answer)])
+    beside = [Citation(1, other.source, other.title, other.chunk_id, other.text, other.start, other.end)]
+    on = [Citation(1, answer.source, answer.title, answer.chunk_id, answer.text, answer.start, answer.end)]
+    assert worse_than_extractive("The Druzhba pipeline carries oil [1].", ev, citations=beside).startswith(
+        "verified draft's first sentence cites no sentence")
+    assert worse_than_extractive("Nord Stream 2 could be killed [1].", ev, citations=on) is None
