@@ -9,7 +9,9 @@ Given a draft answer with ``[n]`` markers and the passages it was written from:
 5. renumber citations 1..k in order of first use, one citation per distinct span.
 
 The support check: the sentence's numbers, names and dates must all occur in the span, most of its other key
-terms must too, and the sentence must be similar enough to the span (embedding cosine floor).
+terms must too, it must not state another relation with the span's words (roles swapped, a number counting
+another noun, another speaker: :mod:`rag.relations`), and it must be similar enough to the span (embedding
+cosine floor).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .relations import conflict
 from .retrieval import tokenize
 from .types import Citation, Passage
 
@@ -179,8 +182,10 @@ def _order_agreement(terms: list[str], span_terms: list[str], window: int = 5) -
 
 
 def supports(sentence: str, span: str, similarity: float | None = None) -> bool:
+    """The verifier: the lexical check, the relation check (:func:`rag.relations.conflict`: roles, which number
+    counts what, who speaks) and, when given, the embedding similarity floor."""
     hard, coverage = support_score(sentence, span)
-    if not hard or coverage < TERM_COVERAGE:
+    if not hard or coverage < TERM_COVERAGE or conflict(sentence, span) is not None:
         return False
     return similarity is None or similarity >= SIMILARITY_FLOOR
 
@@ -232,8 +237,8 @@ def enforce(
             span, cov = _best_span(sentence, all_spans)
             if span is not None and cov >= TERM_COVERAGE:
                 recited += 1
-        if span is None or cov < TERM_COVERAGE:
-            dropped.append(sentence)
+        if span is None or cov < TERM_COVERAGE or conflict(sentence, span.text) is not None:
+            dropped.append(sentence)  # nothing supports it, or its words are there but its relation is not
             continue
         chosen.append((sentence, span))
     if similarity and chosen:

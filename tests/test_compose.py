@@ -180,3 +180,30 @@ def test_a_verified_draft_that_cites_a_non_answering_sentence_loses_to_the_extra
     assert worse_than_extractive("The Druzhba pipeline carries oil [1].", ev, citations=beside).startswith(
         "verified draft's first sentence cites no sentence")
     assert worse_than_extractive("Nord Stream 2 could be killed [1].", ev, citations=on) is None
+
+
+@pytest.mark.parametrize("sentence, span, kind", [
+    ("Northgate Rovers beat Harbour City 2-1.", "Harbour City beat Northgate Rovers 2-1 in the final.", "role swap"),
+    ("Scholz said the talks were useful.", "The talks were useful, Macron told reporters after meeting Scholz.",
+     "speaker"),
+    ("The talks were useful, according to Scholz.", "The talks were useful, Macron told reporters.", "speaker"),
+    ("The firm will cut 300 jobs and close 12 stores.", "The firm will close 300 stores and cut 12 jobs.", "number"),
+])
+def test_the_verifier_catches_a_relation_the_span_does_not_state(sentence, span, kind):
+    from rag.citations import supports
+    from rag.relations import conflict
+
+    assert (conflict(sentence, span) or "").startswith(kind)
+    assert not supports(sentence, span)
+
+
+@pytest.mark.parametrize("sentence, span", [
+    ("Harbour City beat Northgate Rovers 2-1.", "Harbour City beat Northgate Rovers 2-1 in the final."),
+    ("Northgate were beaten by Harbour City.", "Harbour City beat Northgate Rovers 2-1."),
+    ("Macron said the talks were useful.", "The talks were useful, Macron told reporters after meeting Scholz."),
+    ("The firm will cut 300 jobs.", "The firm said it will cut 300 jobs and close 12 stores."),
+])
+def test_the_relation_check_accepts_the_same_relation_in_other_words(sentence, span):
+    from rag.relations import conflict
+
+    assert conflict(sentence, span) is None
