@@ -71,8 +71,8 @@ def candidate_spans(passages: list[Passage], original: Callable[[str], str], *, 
     return out
 
 
-_LEAD_IN = re.compile(r"^(?:(?:the\s+)?(?:answer|passage|response)(?:\s+is)?\s*:|based on the passages?,?)\s*",
-                      re.IGNORECASE)
+_LEAD_IN = re.compile(r"^(?:(?:the\s+)?(?:answer|passage|response)(?:\s+(?:is|says|states|reads))?\s*(?::\s*[\"“]?|"
+                      r"[\"“])|based on the passages?,?)\s*", re.IGNORECASE)
 _FINISHED = re.compile(r"[.!?][\"”’)]?(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*[\"”’)]?")
 
 

@@ -42,18 +42,27 @@ def verify_draft(draft: Draft, passages: list[Passage], original: Callable[[str]
 
 
 def worse_than_extractive(text: str, evidence: Evidence, min_new_terms: int = 2,
-                          citations: list[Citation] | None = None) -> str | None:
+                          citations: list[Citation] | None = None, min_share: float = 0.4) -> str | None:
     """Why a verified draft is worse than the extractive answer, or None when it is not.
 
     The extractive answer always quotes, first, a sentence that qualified as the answer (the evidence check's
     names, year, relation and value tests), so it holds a value of the asked kind and says something the question
     does not. A draft is worse when it lacks any of these: its first sentence is verified against a span that did
-    not qualify (true, but about something else: "Which pipeline…?" answered with another pipeline); for a
+    not qualify (true, but about something else: "Which pipeline…?" answered with another pipeline); it keeps
+    under 40 % of what that qualifying sentence adds to the question's words (the sentence it rests on says the
+    answer, the draft talks around it: "the official stressed support" for "surge money, munitions and
+    mobilization"); for a
     question that asks for a kind of value (a date, a number, a person, ...), it gives none; or it only restates
     the question (fewer than two content words the question does not have)."""
     info = evidence.info
-    if citations is not None and evidence.qualifying and not _answers_from_evidence(citations[0], evidence):
+    cited = _qualifying_span(citations[0], evidence) if citations else None
+    if citations is not None and evidence.qualifying and cited is None:
         return "verified draft's first sentence cites no sentence that answers the question"
+    if cited is not None:
+        asked = set(tokenize(info.text if info is not None else ""))
+        answer_terms = set(tokenize(cited)) - asked
+        if answer_terms and len(answer_terms & set(tokenize(strip_markers(text)))) / len(answer_terms) < min_share:
+            return "verified draft leaves out most of what its answering sentence adds to the question"
     if info is not None and not has_answer_type(text, info.wants, info):
         return f"verified draft gives no {info.wants}"
     asked = set(tokenize(info.text if info is not None else ""))
@@ -62,7 +71,7 @@ def worse_than_extractive(text: str, evidence: Evidence, min_new_terms: int = 2,
     return None
 
 
-def _answers_from_evidence(citation: Citation, evidence: Evidence) -> bool:
-    """Whether the cited span overlaps a candidate that qualified as an answer."""
-    return any(sp.source == citation.source and sp.start < citation.end and citation.start < sp.end
-               for _, sp in evidence.qualifying)
+def _qualifying_span(citation: Citation, evidence: Evidence) -> str | None:
+    """The text of the best qualifying candidate the cited span overlaps, or None."""
+    return next((sp.text for _, sp in evidence.qualifying
+                 if sp.source == citation.source and sp.start < citation.end and citation.start < sp.end), None)

@@ -207,3 +207,15 @@ def test_the_relation_check_accepts_the_same_relation_in_other_words(sentence, s
     from rag.relations import conflict
 
     assert conflict(sentence, span) is None
+
+
+def test_a_verified_draft_that_talks_around_its_answering_sentence_loses():
+    from rag.types import Citation
+
+    (sp,) = spans_of('A senior official said, "The best way to do that is to surge money, munitions, and mobilization."')
+    ev = evidence_for("What should be surged to bolster the defenses?", [(0.8, sp)])
+    cite = [Citation(1, sp.source, sp.title, sp.chunk_id, sp.text, sp.start, sp.end)]
+    assert worse_than_extractive("The official said comprehensive support is crucial for defense [1].", ev,
+                                 citations=cite).startswith("verified draft leaves out most")
+    assert worse_than_extractive("Money, munitions and mobilization should be surged, the official said [1].", ev,
+                                 citations=cite) is None
