@@ -19,24 +19,23 @@ Every span is an exact range of the original file, so each citation's quote is `
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from .citations import Span, attach_marker
+from .clauses import TYPED, trim_span
 from .evidence import Evidence, has_answer_type
 from .question import QuestionInfo, analyse_question, term_matches
 from .text import analyse, fold, name_matches
+from .line_shapes import BULLET
 from .types import Citation
 
-__all__ = ["compose_answer", "answer_shape", "asks_across_articles", "trim_span", "yes_no_lead", "question_parts"]
+__all__ = ["compose_answer", "answer_shape", "asks_across_articles", "yes_no_lead", "question_parts"]
 
-_TYPED = ("number", "date", "money", "duration", "percent", "person", "place")
 _MULTI = re.compile(r"\b(articles|different|reports|across|each|both|compare|sources)\b", re.IGNORECASE)
 _WH = r"(?:what|how|who|whom|whose|when|where|which|why|did|does|do|is|was|were|are|has|have)"
 _PARTS = re.compile(rf",?\s+(?:and|but)\s+(?={_WH}\b)", re.IGNORECASE)
 _LIST_WORDS = re.compile(r"^\s*(?:list|name)\b|\b(?:which|what)\s+(?:\w+\s+){0,2}\w+s\b(?!\s+(?:is|was|does|did|has)\b)"
                          r"|\bwho\s+(?:were|are)\s+the\b|\bwhat\s+(?:are|were)\s+the\b", re.IGNORECASE)
-_DATELINE = re.compile(r"^[A-Z][A-Z.'’ -]*[A-Z.](?:,[^—–\n]{1,40}?)?\s*(?:\([^()\n]{1,30}\))?\s*[—–]\s*(?=\S)")
-_BULLET = re.compile(r"^\s*(?:[-*+•·▪‣◦]|\d{1,3}[.)])\s+")
 _NEGATION = re.compile(r"\b(?:not|never|no|none|nobody|neither|nor|without|cannot|n't)\b|n't\b", re.IGNORECASE)
 _SHORT_OF = re.compile(r"\b(?:fell short|short of|shy of|failed to|rejected|denied|declined to|refused to|"
                        r"ruled out|instead of|rather than)\b", re.IGNORECASE)
@@ -119,7 +118,7 @@ def _lower_ok(sentence: str) -> bool:
 
 
 def _as_sentence(text: str) -> str:
-    text = " ".join(_BULLET.sub("", text).split())
+    text = " ".join(BULLET.sub("", text).split())
     text = text.rstrip(",;:–— ")
     return text if re.search(r"[.!?…][\"”’)]?$", text) else text + "."
 
@@ -136,7 +135,7 @@ def _runner_up(evidence: Evidence, best: Span) -> list[Span]:
     does not tell the two apart, so the answer shows both rather than guess. For a reason or a "what", up to two
     more sentences about the same names that score nearly as well (an explanation often takes two)."""
     top = evidence.qualifying[0][0]
-    typed = evidence.info is not None and evidence.info.wants in _TYPED + ("entity",)
+    typed = evidence.info is not None and evidence.info.wants in TYPED + ("entity",)
     pool = evidence.qualifying[1:] if typed else evidence.ranked
     margin, most = (RUNNER_UP_MARGIN, 1) if typed else (UNTYPED_MARGIN, UNTYPED_MAX)
     out: list[Span] = []
@@ -168,7 +167,7 @@ def _for_parts(evidence: Evidence, parts: tuple[str, ...], best: Span) -> list[S
         for score, sp in evidence.ranked:
             if not _states(sp) or _overlaps(sp, picked):
                 continue
-            if sub.wants in _TYPED and not has_answer_type(sp.text, sub.wants, sub):
+            if sub.wants in TYPED and not has_answer_type(sp.text, sub.wants, sub):
                 continue
             lemmas = {t.lemma for t in analyse(sp.text).tokens} | set(fold(sp.text).split())
             if sub.relation and not any(term_matches(r, lemmas) for r in sub.relation):
@@ -193,7 +192,7 @@ def _across_articles(evidence: Evidence, best: Span, ratio: float = 0.6) -> list
     for score, sp in evidence.ranked:
         if len(picked) >= MAX_LIST_ITEMS or score < first * ratio:
             break
-        if info.wants in _TYPED and not has_answer_type(sp.text, info.wants, info):
+        if info.wants in TYPED and not has_answer_type(sp.text, info.wants, info):
             continue
         if all(sp.source != p.source for p in picked) and not _overlaps(sp, picked) and _states(sp) and (
                 sp.source, sp.start, sp.end) in evidence.named:
@@ -210,7 +209,7 @@ def _list_items(evidence: Evidence, best: Span, ratio: float = 0.65) -> list[Spa
     by_source = sorted((sp for _, sp in ranked if sp.source == best.source), key=lambda s: s.start)
     if best.text.rstrip().endswith(":"):
         for sp in by_source:
-            if sp.start >= best.end and _BULLET.match(sp.text) and not _overlaps(sp, picked):
+            if sp.start >= best.end and BULLET.match(sp.text) and not _overlaps(sp, picked):
                 picked.append(sp)
             if len(picked) >= MAX_LIST_ITEMS:
                 break
@@ -220,119 +219,6 @@ def _list_items(evidence: Evidence, best: Span, ratio: float = 0.65) -> list[Spa
         if not _overlaps(sp, picked) and _states(sp) and (sp.source, sp.start, sp.end) in evidence.named:
             picked.append(sp)
     return picked
-
-
-def trim_span(sp: Span, info: QuestionInfo) -> Span:
-    """``sp`` cut to the shortest head that still answers: without a dateline or a glued headline in front, and
-    without trailing clauses, as long as what is left keeps the question's names, relation words and focus, and a
-    value of the asked kind."""
-    keep = _Needs(info, sp.text)
-    start, end = 0, len(sp.text)
-    text = sp.text
-    title = " ".join((sp.title or "").split())
-    if title and " ".join(text.split()).startswith(title + " "):
-        cut = _skip_words(text, len(title.split()))
-        if keep.met(text[cut:end]):
-            start = cut
-    m = _DATELINE.match(text[start:])
-    if m and info.wants != "date" and keep.met(text[start + m.end():end]):
-        start += m.end()
-    b = _BULLET.match(text[start:])
-    if b:
-        start += b.end()
-    if info.wants in _TYPED:  # the asked value then shows the head still answers; a reason or a "what" may be
-        for cut in _clause_ends(text, start):  # in any clause, so those keep the whole sentence
-            if len(text[start:cut].split()) >= 6 and keep.met(text[start:cut]):
-                end = cut
-                break
-    while end > start and text[end - 1] in " \n\t":
-        end -= 1
-    if (start, end) == (0, len(text)):
-        return sp
-    return replace(sp, start=sp.start + start, end=sp.start + end, text=text[start:end])
-
-
-def _skip_words(text: str, n: int) -> int:
-    """The offset just after the first ``n`` words of ``text`` and the whitespace after them."""
-    m = re.match(r"\s*(?:\S+\s+){%d}" % n, text)
-    return m.end() if m else 0
-
-
-def _clause_ends(text: str, start: int) -> list[int]:
-    """Where a trailing clause could be cut off, earliest first: before ", " "; " or a dash, outside brackets and
-    quotes, after the sentence's main verb, where what follows is an adjunct (a subordinate or coordinate clause,
-    a participle, a relative clause, or a phrase without a verb), never between a subject and its verb."""
-    a = analyse(text)
-    root = next((t for t in a.tokens if t.dep == "ROOT"), None)
-    if root is None or root.pos not in ("VERB", "AUX"):
-        return []
-    out = []
-    for cut in _delimiters(text, start):
-        if cut <= root.start:
-            continue
-        tail = [t for t in a.tokens if t.start > cut and t.pos not in ("PUNCT", "SPACE")]
-        if not tail:
-            continue
-        first = tail[0]
-        adjunct = (first.pos in ("SCONJ", "CCONJ") or first.text.lower() in _ADJUNCT_STARTS
-                   or (first.pos == "VERB" and first.text.lower().endswith(("ing", "ed")))
-                   or not any(t.pos in ("VERB", "AUX") for t in tail))
-        if adjunct and not (first.text.lower() == "according" or first.lemma in _REPORTING):
-            out.append(cut)
-    return out
-
-
-_ADJUNCT_STARTS = frozenset("which who whom whose where when while whereas as after before since until including "
-                            "with despite although though because".split())
-_REPORTING = frozenset("say tell add according note".split())
-
-
-def _delimiters(text: str, start: int) -> list[int]:
-    out, depth, quoted = [], 0, False
-    for i in range(start, len(text) - 1):
-        ch = text[i]
-        if ch in "([":
-            depth += 1
-        elif ch in ")]":
-            depth = max(0, depth - 1)
-        elif ch in "“”\"":
-            quoted = not quoted if ch == '"' else ch == "“"
-        elif depth == 0 and not quoted:
-            if ch in ",;" and text[i + 1] == " " and not text[i - 1:i].isdigit() | text[i + 2:i + 3].isdigit():
-                out.append(i)
-            elif ch in "—–" and text[i - 1] == " ":
-                out.append(i - 1)
-    return out
-
-
-class _Needs:
-    """What a trimmed span must keep of the full one: the question's names, relation words and focus that the full
-    span has, and (for a typed question) a value of the asked kind."""
-
-    def __init__(self, info: QuestionInfo, full: str):
-        self.info = info
-        lemmas = _lemmas(full)
-        self.names = [n for n in info.names if name_matches(n, full, label=info.name_labels.get(n))]
-        self.relation = [r for r in info.relation if term_matches(r, lemmas)]
-        self.focus = [f for f in info.focus if term_matches(f, lemmas)]
-        self.typed = info.wants in _TYPED and has_answer_type(full, info.wants, info)
-        self.said = bool(re.search(r"\b(?:said|says|told|according)\b", full))
-
-    def met(self, part: str) -> bool:
-        if not part.strip():
-            return False
-        lemmas = _lemmas(part)
-        if not all(name_matches(n, part, label=self.info.name_labels.get(n)) for n in self.names):
-            return False
-        if not all(term_matches(r, lemmas) for r in self.relation + self.focus):
-            return False
-        if self.info.wants == "speech" and self.said and not re.search(r"\b(?:said|says|told|according)\b", part):
-            return False  # who said it stays with what was said
-        return not self.typed or has_answer_type(part, self.info.wants, self.info)
-
-
-def _lemmas(text: str) -> set[str]:
-    return {t.lemma for t in analyse(text).tokens} | set(fold(text).split())
 
 
 def yes_no_lead(info: QuestionInfo | None, evidence_text: str) -> str:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from rag.citations import Span
-from rag.compose import answer_shape, asks_across_articles, compose_answer, question_parts, trim_span, yes_no_lead
+from rag.clauses import trim_span
+from rag.compose import answer_shape, asks_across_articles, compose_answer, question_parts, yes_no_lead
 from rag.drafting import Draft, stream_draft
 from rag.evidence import Evidence
 from rag.question import analyse_question
