@@ -13,6 +13,9 @@ Words alone never refuse: "act as", "story", "override", "hidden", "jailbreak", 
 "role", "system", "mode" or "pretend" in a question about the articles ("Did the Senate override the veto?", "Who
 was told to act as interim mayor?") have no imperative aimed at the assistant, so they go the normal way. Neither
 does an off-topic request ("write a poem about cats"): the evidence check abstains on it.
+
+Why one module of ~400 lines: half of it is the vocabulary of the four kinds (verbs, targets, respellings), which
+only makes sense next to the clause logic that reads it; split, neither half could be read or tested alone.
 """
 
 from __future__ import annotations

@@ -5,6 +5,10 @@
 - ``openai``: any OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, llama.cpp server) via langchain-openai.
 
 Tests swap in ``langchain_core``'s fake chat models; the faithfulness eval always uses a real one.
+
+Why one module of ~330 lines: most of it is ``LlamaCppChat``, one LangChain chat model (invoke, stream, usage
+metadata, the CPU workaround that loads llama.cpp without extra buffer types on AMX machines), which is one job;
+errors are mapped in :mod:`rag.llm_errors`.
 """
 
 from __future__ import annotations
