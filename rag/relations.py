@@ -224,6 +224,10 @@ def _active_verbs(a: Analysis):
             yield i, _name_of(a, subj)
 
 
+def _in_date(a: Analysis, at: int) -> bool:
+    return any(e.start <= at < e.end for e in a.labelled({"DATE", "TIME"}))
+
+
 def _first_mention(name: str, a: Analysis) -> int | None:
     for i, t in enumerate(a.tokens):
         if t.pos == "PROPN" and name_matches(name, _name_of(a, i)):
@@ -237,7 +241,7 @@ def _argument_order(s: Analysis, p: Analysis) -> str | None:
     for verb, subject in _active_verbs(s):
         for j in _clause_of(s, verb):
             u = s.tokens[j]
-            if u.pos != "PROPN" or name_matches(subject, _name_of(s, j)):
+            if u.pos != "PROPN" or name_matches(subject, _name_of(s, j)) or _in_date(s, u.start):
                 continue
             head = s.tokens[u.head]
             dobj = {k for k, w in enumerate(s.tokens) if w.head == verb and w.dep == "dobj"}
