@@ -32,6 +32,7 @@ from .types import Citation
 __all__ = ["compose_answer", "answer_shape", "asks_across_articles", "yes_no_lead", "question_parts"]
 
 _MULTI = re.compile(r"\b(articles|different|reports|across|each|both|compare|sources)\b", re.IGNORECASE)
+_ACROSS = re.compile(r"\b(articles|different reports|across|compare|sources)\b", re.IGNORECASE)
 _WH = r"(?:what|how|who|whom|whose|when|where|which|why|did|does|do|is|was|were|are|has|have)"
 _PARTS = re.compile(rf",?\s+(?:and|but)\s+(?={_WH}\b)", re.IGNORECASE)
 _LIST_WORDS = re.compile(r"^\s*(?:list|name)\b|\b(?:which|what)\s+(?:\w+\s+){0,2}\w+s\b(?!\s+(?:is|was|does|did|has)\b)"
@@ -51,12 +52,12 @@ class Shape:
 def answer_shape(info: QuestionInfo) -> Shape:
     q = info.text
     parts = question_parts(q)
-    if len(parts) > 1:
-        return Shape("parts", tuple(parts))
-    if info.wants == "yesno":
-        return Shape("yesno")
+    if len(parts) > 1 and not _ACROSS.search(q):  # "which chancellors appear in the articles, and what did each
+        return Shape("parts", tuple(parts))       # do": across the articles, not two parts
     if _MULTI.search(q):
         return Shape("across")
+    if info.wants == "yesno":
+        return Shape("yesno")
     if _asks_for_list(q):
         return Shape("list")
     return Shape("single")

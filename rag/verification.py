@@ -54,7 +54,8 @@ def worse_than_extractive(text: str, evidence: Evidence, min_new_terms: int = 2,
     The extractive answer always quotes, first, a sentence that qualified as the answer (the evidence check's
     names, year, relation and value tests), so it holds a value of the asked kind and says something the question
     does not. A draft is worse when it lacks any of these: its first sentence is verified against a span that did
-    not qualify (true, but about something else: "Which pipeline…?" answered with another pipeline); it keeps
+    not qualify, or that scores more than 0.1 below the best one (true, but about something else: "Which
+    pipeline…?" answered with another pipeline); it keeps
     under 40 % of what that qualifying sentence adds to the question's words (the sentence it rests on says the
     answer, the draft talks around it: "the official stressed support" for "surge money, munitions and
     mobilization"); for a
@@ -63,7 +64,7 @@ def worse_than_extractive(text: str, evidence: Evidence, min_new_terms: int = 2,
     info = evidence.info
     cited = _qualifying_span(citations[0], evidence) if citations else None
     if citations is not None and evidence.qualifying and cited is None:
-        return "verified draft's first sentence cites no sentence that answers the question"
+        return "verified draft's first sentence rests on no sentence the extractive answer would show"
     if cited is not None:
         asked = set(tokenize(info.text if info is not None else ""))
         answer_terms = set(tokenize(cited)) - asked
@@ -77,7 +78,9 @@ def worse_than_extractive(text: str, evidence: Evidence, min_new_terms: int = 2,
     return None
 
 
-def _qualifying_span(citation: Citation, evidence: Evidence) -> str | None:
-    """The text of the best qualifying candidate the cited span overlaps, or None."""
-    return next((sp.text for _, sp in evidence.qualifying
-                 if sp.source == citation.source and sp.start < citation.end and citation.start < sp.end), None)
+def _qualifying_span(citation: Citation, evidence: Evidence, margin: float = 0.1) -> str | None:
+    """The text of the best qualifying candidate the cited span overlaps, among those that score within
+    ``margin`` of the best (the ones the extractive answer would show), or None."""
+    top = evidence.qualifying[0][0] if evidence.qualifying else 0.0
+    return next((sp.text for score, sp in evidence.qualifying if score >= top - margin and
+                 sp.source == citation.source and sp.start < citation.end and citation.start < sp.end), None)

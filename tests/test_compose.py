@@ -179,7 +179,7 @@ def test_a_verified_draft_that_cites_a_non_answering_sentence_loses_to_the_extra
     beside = [Citation(1, other.source, other.title, other.chunk_id, other.text, other.start, other.end)]
     on = [Citation(1, answer.source, answer.title, answer.chunk_id, answer.text, answer.start, answer.end)]
     assert worse_than_extractive("The Druzhba pipeline carries oil [1].", ev, citations=beside).startswith(
-        "verified draft's first sentence cites no sentence")
+        "verified draft's first sentence rests on no sentence")
     assert worse_than_extractive("Nord Stream 2 could be killed [1].", ev, citations=on) is None
 
 
