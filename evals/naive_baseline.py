@@ -151,7 +151,7 @@ class NaiveRAG:
         self.store = Chroma(collection_name=collection, embedding_function=self.embeddings,
                             persist_directory=str(self.persist_dir))
         self.splitter = RecursiveCharacterTextSplitter(chunk_size=chunk_size, chunk_overlap=chunk_overlap)
-        self.k = k
+        self.chunk_size, self.chunk_overlap, self.k = chunk_size, chunk_overlap, k
         self._llm = llm
 
     # -- ingest --------------------------------------------------------------------------------------------------

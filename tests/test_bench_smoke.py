@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 
@@ -64,16 +63,16 @@ def test_bench_smallest_size_writes_sane_outputs(tmp_path, monkeypatch):
 
 def test_derived_vectors_reuse_real_ones_and_perturb_the_rest():
     """The 100k-chunk vectors: the same text gets its real vector, other texts a unit vector near a real one."""
-    from evals.bench import _DerivedVectors
+    from evals.bench_ingest import DerivedVectors
 
     rng = np.random.default_rng(0)
     real = rng.normal(size=(5, 384)).astype(np.float32)
     real /= np.linalg.norm(real, axis=1, keepdims=True)
-    derived = _DerivedVectors({f"text {i}": real[i] for i in range(5)}, seed=3)
+    derived = DerivedVectors({f"text {i}": real[i] for i in range(5)}, seed=3)
     out = derived.embed_array(["text 2", "something new", "text 4"])
     assert np.allclose(out[0], real[2]) and np.allclose(out[2], real[4])
     assert abs(np.linalg.norm(out[1]) - 1) < 1e-5
     assert (real @ out[1]).max() > 0.85  # near one of the real vectors
     assert (derived.real, derived.derived) == (2, 1)
-    again = _DerivedVectors({f"text {i}": real[i] for i in range(5)}, seed=3).embed_array(["text 2", "something new"])
+    again = DerivedVectors({f"text {i}": real[i] for i in range(5)}, seed=3).embed_array(["text 2", "something new"])
     assert np.allclose(again[1], out[1]), "seeded: the same corpus gets the same vectors"
