@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from .lexicon import REPORTING_VERBS as _SPEECH_LEMMAS  # by lemma: what "what did X say" is answered with
 from .question import QuestionInfo
 from .text import Analysis, analyse_many, duration_spans, fold, name_matches
 
@@ -13,10 +14,6 @@ __all__ = ["has_answer_type", "value_in", "NOT_DISCLOSED", "ANONYMOUS", "UNNAMED
 
 _COUNT_WORDS = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
                 r"fifty|hundred|several|few|many|half|couple)")
-# reporting verbs, by lemma: what "what did X say" is answered with
-_SPEECH_LEMMAS = frozenset("""say tell state warn add announce describe call urge stress emphasise emphasize argue insist
-note write declare claim demand suggest express acknowledge admit denounce mention affirm explain promise vow pledge
-predict caution concede advocate reiterate accuse reject insist recall comment respond reply confirm deny""".split())
 
 
 NOT_DISCLOSED = re.compile(

@@ -20,7 +20,8 @@ from __future__ import annotations
 import re
 from datetime import date as _date
 
-from .line_shapes import END_PUNCT, Line, is_paragraph, line_words
+from .lexicon import words as line_words
+from .line_shapes import END_PUNCT, Line, is_paragraph
 
 __all__ = ["DATELINE_PREFIX", "parse_date", "dateline_date", "text_date"]
 

@@ -20,21 +20,16 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .lexicon import numbers_in, tokenize
 from .relations import conflict
-from .retrieval import tokenize
+from .sentences import MARKER, MARKER_GROUP, split_cited
+from .text import names_in
 from .types import Citation, Passage
 
 __all__ = ["Span", "candidate_spans", "split_sentences", "support_score", "supports", "enforce", "strip_markers",
-           "drop_unfinished", "numbers_in", "names_in", "MARKER"]
+           "drop_unfinished", "MARKER"]
 
-MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _LOOSE_MARKER = re.compile(r"\s*[\[(](?:source|passage|doc(?:ument)?)\s*#?(\d+)[\])]", re.IGNORECASE)
-_SENT_END = re.compile(r"(?<=[.!?])(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*[\"”’)]?\s+(?=[A-Z\"“(])")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_NAME = re.compile(r"\b[A-Z][a-zA-Z0-9’'\-]+(?:\s+[A-Z][a-zA-Z0-9’'\-]+)*")
-_GENERIC_CAPS = frozenset("""The A An In On At It This That These Those He She They We I But And Or However Meanwhile
-Also According As After Before When While If Although Instead Furthermore Notably Mr Mrs Ms Dr Some Yes No
-Sources Source Answer Based Here There What Who Which Where Why How""".split())
 SIMILARITY_FLOOR = 0.6
 TERM_COVERAGE = 0.75
 ORDER_AGREEMENT = 0.5
@@ -73,7 +68,7 @@ def candidate_spans(passages: list[Passage], original: Callable[[str], str], *, 
 
 _LEAD_IN = re.compile(r"^(?:(?:the\s+)?(?:answer|passage|response)(?:\s+(?:is|says|states|reads))?\s*(?::\s*[\"“]?|"
                       r"[\"“])|based on the passages?,?)\s*", re.IGNORECASE)
-_FINISHED = re.compile(r"[.!?][\"”’)]?(?:\s*\[\d+(?:\s*[,;]\s*\d+)*\])*[\"”’)]?")
+_FINISHED = re.compile(rf"[.!?][\"”’)]?(?:\s*{MARKER_GROUP})*[\"”’)]?")
 
 
 def drop_unfinished(draft: str) -> str:
@@ -91,17 +86,8 @@ def split_sentences(draft: str) -> list[tuple[str, list[int]]]:
     draft = _LEAD_IN.sub("", draft.replace("\r", " ").strip())
     draft = _markers_to_sentence_ends(draft)
     out = []
-    from .sentences import ends_with_abbreviation
-
     for part in re.split(r"\n+", draft):
-        pieces: list[str] = []
-        for piece in _SENT_END.split(part):
-            # "... at St. Brigid's": not two sentences (a split there would cite "St" alone)
-            if pieces and ends_with_abbreviation(MARKER.sub("", pieces[-1]), piece):
-                pieces[-1] = f"{pieces[-1]} {piece}"
-            else:
-                pieces.append(piece)
-        for piece in pieces:
+        for piece in split_cited(part):
             piece = piece.strip()
             if not piece:
                 continue
@@ -117,34 +103,18 @@ def split_sentences(draft: str) -> list[tuple[str, list[int]]]:
     return out
 
 
-_MARKER_GROUP = r"\[\d+(?:\s*[,;]\s*\d+)*\]"
-
-
 def _markers_to_sentence_ends(draft: str) -> str:
     """Markers where this module reads them, at the end of their sentence before its full stop, whatever style
     the model wrote: "[1] The plant opens in 2028. [2] ..." (leading) or "... in 2028.[1] ..." (after the stop)."""
-    if re.match(_MARKER_GROUP, draft):
-        pieces = re.split(f"({_MARKER_GROUP})", draft)
+    if re.match(MARKER_GROUP, draft):
+        pieces = re.split(f"({MARKER_GROUP})", draft)
         out = []
         for marker, text in zip(pieces[1::2], pieces[2::2]):
             text = text.strip()
             m = re.search(r"[.!?][\"”’)]?$", text)
             out.append(f"{text[: m.start()]} {marker}{text[m.start():]}" if m else f"{text} {marker}")
         return " ".join(out)
-    return re.sub(rf"([.!?])((?:\s*{_MARKER_GROUP})+)", lambda m: f"{m.group(2)}{m.group(1)}", draft)
-
-
-def numbers_in(text: str) -> set[str]:
-    return {n.replace(",", "").rstrip(".") for n in _NUMBER.findall(text)}
-
-
-def names_in(text: str) -> set[str]:
-    names = set()
-    for m in _NAME.finditer(text):
-        words = [w for w in m.group(0).split() if w not in _GENERIC_CAPS]
-        for w in words:
-            names.add(w.lower().replace("’", "'").removesuffix("'s"))
-    return names
+    return re.sub(rf"([.!?])((?:\s*{MARKER_GROUP})+)", lambda m: f"{m.group(2)}{m.group(1)}", draft)
 
 
 def support_score(sentence: str, span: str) -> tuple[bool, float]:

@@ -14,9 +14,10 @@ from dataclasses import replace
 from .article_dates import DATELINE_PREFIX
 from .citations import Span
 from .evidence import has_answer_type
+from .lexicon import ADJUNCT_STARTS, ATTRIBUTION_LEMMAS, fold
 from .line_shapes import BULLET
 from .question import QuestionInfo, term_matches
-from .text import analyse, fold, name_matches
+from .text import analyse, name_matches
 
 __all__ = ["trim_span", "lemmas_of", "TYPED"]
 
@@ -75,17 +76,12 @@ def _clause_ends(text: str, start: int) -> list[int]:
         if not tail:
             continue
         first = tail[0]
-        adjunct = (first.pos in ("SCONJ", "CCONJ") or first.text.lower() in _ADJUNCT_STARTS
+        adjunct = (first.pos in ("SCONJ", "CCONJ") or first.text.lower() in ADJUNCT_STARTS
                    or (first.pos == "VERB" and first.text.lower().endswith(("ing", "ed")))
                    or not any(t.pos in ("VERB", "AUX") for t in tail))
-        if adjunct and not (first.text.lower() == "according" or first.lemma in _REPORTING):
+        if adjunct and not (first.text.lower() == "according" or first.lemma in ATTRIBUTION_LEMMAS):
             out.append(cut)
     return out
-
-
-_ADJUNCT_STARTS = frozenset("which who whom whose where when while whereas as after before since until including "
-                            "with despite although though because".split())
-_REPORTING = frozenset("say tell add according note".split())
 
 
 def _delimiters(text: str, start: int) -> list[int]:

@@ -23,8 +23,9 @@ import re
 from .article_dates import dateline_date, parse_date, text_date
 from .line_shapes import (
     BULLET, BYLINE, Line, is_chrome, is_headline, is_label_value, is_menu_item, is_paragraph, is_title_line,
-    is_titleish, line_core, line_words, norm, squash,
+    is_titleish, line_core, norm, squash,
 )  # fmt: skip
+from .lexicon import words as line_words
 
 __all__ = ["clean"]
 

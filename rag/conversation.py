@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .citations import names_in
-from .retrieval import STOPWORDS, tokenize
+from .lexicon import STOPWORDS, tokenize
+from .text import capitalised_phrases, names_in
 from .types import Answer
 
 __all__ = ["normalise_history", "needs_context", "deterministic_rewrite", "check_rewrite", "Rewrite"]
@@ -83,11 +83,7 @@ def _last_turn_terms(history: list[dict[str, str]]) -> list[str]:
     last_answer = re.sub(r"\[\d+\]", "", last_answer)
     terms: list[str] = []
     for text in (last_user, last_answer):
-        for m in re.finditer(r"\b[A-Z][\w’'\-]+(?:\s+[A-Z][\w’'\-]+)*", text):
-            phrase = m.group(0)
-            if phrase.split()[0] in ("The", "What", "When", "Who", "How", "Which", "Where", "Why", "It", "He", "She",
-                                     "They", "A", "An", "In", "On", "Did", "Does", "Is", "Are", "Was", "Will"):
-                phrase = " ".join(phrase.split()[1:])
+        for phrase in capitalised_phrases(text):
             if phrase.lower() in STOPWORDS or phrase.lower() in ("according", "about", "yes", "no"):
                 continue
             if phrase and phrase not in terms:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from .sentences import split_after_markers
 from .types import Citation
 
 __all__ = ["resolve_relative", "annotate_relative_dates"]
@@ -70,7 +71,7 @@ def annotate_relative_dates(text: str, citations: list[Citation]) -> str:
     if not dated:
         return text
     out = []
-    for sentence in re.split(r"(?<=\]\.)\s+|(?<=\])\s+", text):
+    for sentence in split_after_markers(text):
         m = re.search(r"\[(\d+)\]", sentence)
         date = dated.get(int(m.group(1))) if m else None
         if date:

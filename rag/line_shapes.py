@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import re
 
+from .lexicon import CONNECTORS, DETERMINERS, FILLER
+from .lexicon import words as line_words
+
 __all__ = [
-    "END_PUNCT", "BYLINE", "BULLET", "Line", "line_words", "line_core", "squash", "norm", "is_headline", "is_paragraph",
+    "END_PUNCT", "BYLINE", "BULLET", "Line", "line_core", "squash", "norm", "is_headline", "is_paragraph",
     "is_label_value", "is_titleish", "is_menu_item", "is_chrome", "is_title_line",
 ]  # fmt: skip
 
 
 END_PUNCT = re.compile(r"[.!?…][\"'”’»)\]]*$")
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 BYLINE = re.compile(r"^(?:by|reported by|written by|story by|words by)\s+\S", re.I)
 
 # the vocabulary of page controls; a line made only of these (and function words) is a button or menu
@@ -46,8 +48,6 @@ _PLATFORMS = frozenset("""
     facebook twitter x linkedin whatsapp telegram reddit pinterest instagram youtube tiktok threads bluesky
     mastodon flipboard messenger snapchat
 """.split())
-_FILLER = frozenset("a an the this that these to of on in for with by and or at via us our your you me my it is "
-                    "be up out off from no new here now per as all".split())
 _COUNTS = re.compile(
     r"\(\s*\d[\d,.]*[km]?\s*\)|\b\d[\d,.]*[km]?\s+(?=(?:comments?|replies|shares|likes|views|min|mins|minutes?)\b)",
     re.I,
@@ -80,19 +80,12 @@ _ANY_CHROME = [re.compile(p, re.I) for p in (
 )]  # fmt: skip
 _CHROME_HINTS = ("©", "(c)", "copyright", "rights reserved", "may not be", "cookies", "by continuing", "by using",
                  "newsletter", "powered by")
-_DETERMINERS = frozenset("the a an this that these those it he she they we i you his her its their our my".split())
-_CONNECTORS = frozenset("and of the for in on to a at de du la le van von der".split())
 _CRUMB_SEP = re.compile(r"\s+[|>/]\s+|\s*[›»→⟩]\s*")
 _LABEL_VALUE = re.compile(r"^[A-Z][^\s:]*(?:\s+[^\s:]+){0,5}\s*:\s+\S")
 _TITLE_SEP = re.compile(r"\s+[|–—-]\s+")
 _MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
 _MD_LINK_LINE = re.compile(r"(?:[\s|·•/,>›»–—-]*!?\[[^\]\n]*\]\([^)\n]*\))+[\s|·•/,>›»–—-]*")
 BULLET = re.compile(r"^(?:[-*+•·▪‣◦]|\d{1,3}[.)])\s+")
-
-
-def line_words(line: str) -> list[str]:
-    return _WORD.findall(line)
-
 
 
 def squash(s: str) -> str:
@@ -132,14 +125,14 @@ def _is_ui(s: str) -> bool:
     if not words or len(words) > 12:
         return False
     words = [w[:-1] if w.endswith("s") and w[:-1] in _UI_WORDS else w for w in words]  # "subscriptions"
-    if not all(w in _UI_WORDS or w in _PLATFORMS or w in _FILLER for w in words):
+    if not all(w in _UI_WORDS or w in _PLATFORMS or w in FILLER for w in words):
         return False
     return any(w in _UI_WORDS or w in _PLATFORMS for w in words)
 
 
 def is_titleish(s: str) -> bool:
     words = line_words(s)
-    return bool(words) and all(w[0].isupper() or w[0].isdigit() or w.lower() in _CONNECTORS for w in words)
+    return bool(words) and all(w[0].isupper() or w[0].isdigit() or w.lower() in CONNECTORS for w in words)
 
 
 def _is_breadcrumb(s: str) -> bool:
@@ -161,7 +154,7 @@ def is_menu_item(s: str) -> bool:
     words = line_words(s)
     if not 1 <= len(words) <= 3 or not words[0][0].isupper():
         return False
-    return is_titleish(s) or (len(words) <= 2 and words[0].lower() not in _DETERMINERS)
+    return is_titleish(s) or (len(words) <= 2 and words[0].lower() not in DETERMINERS)
 
 
 def is_chrome(line: str, core: str, link_only: bool, row: bool = False, n: int | None = None) -> bool:

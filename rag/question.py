@@ -10,19 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .retrieval import tokenize
-from .text import analyse, fold
+from .lexicon import LIGHT_VERBS, QUESTION_WORDS, fold, numbers_in, tokenize, word_spans, years_in
+from .text import analyse
 
 __all__ = ["QuestionInfo", "analyse_question", "term_matches"]
 
-# Interrogatives, auxiliaries and words that say how to answer rather than what about.
-_ASKING = frozenset(
-    """what which who whom whose when where why how many much long did does do is are was were will would can could
-    should has have had be been being article articles mention mentioned report reported passage passages source
-    sources text state stated according describe described happen happened name named kind type tell say
-    said news story detail details know known exactly specifically please list""".split()
-)
-_LIGHT_VERBS = frozenset("be have do will would can could should may might must shall get go make".split())
 _AUX_START = re.compile(r"^(?:and\s+|so\s+|but\s+)?(did|does|do|is|are|was|were|has|have|had|can|could|will|would|"
                         r"should|shall|may|might|must)\b", re.IGNORECASE)
 _SUFFIXES = ("er", "ner", "r", "s", "es", "ed", "d", "ing", "ion", "ation", "tion", "ment", "al", "ance", "ence",
@@ -137,12 +129,12 @@ def analyse_question(question: str, previous: str | None = None) -> QuestionInfo
             labels[nm] = e.label
     # proper nouns the model did not tag, taken as the whole written word ("SB-DV4", not "SB" and "DV4")
     for t in tokens:
-        if t.pos != "PROPN" or not t.text[:1].isupper() or t.start == 0 or t.text.lower() in _ASKING:
+        if t.pos != "PROPN" or not t.text[:1].isupper() or t.start == 0 or t.text.lower() in QUESTION_WORDS:
             continue
         if any(e.start <= t.start < e.end for e in a.labelled({"DATE", "TIME"})):
             continue  # "the December meeting": a date, checked as a date
-        word = next((w for w in re.finditer(r"\S+", q) if w.start() <= t.start < w.end()), None)
-        whole = word.group(0).strip("?,;:!\"“”()") if word else t.text
+        word = next(((ws, we) for ws, we in word_spans(q) if ws <= t.start < we), None)
+        whole = q[word[0]:word[1]].strip("?,;:!\"“”()") if word else t.text
         if whole.endswith(".") and len(whole) <= 5:
             continue  # "Dr.", "Sen.": titles, not names
         whole = re.sub(r"(?:'s|’s|'|’)$", "", whole.rstrip("."))
@@ -154,7 +146,7 @@ def analyse_question(question: str, previous: str | None = None) -> QuestionInfo
         if t.pos in ("PUNCT", "SPACE", "DET", "PRON", "ADP", "CCONJ", "SCONJ", "PART", "AUX", "INTJ"):
             continue
         lem = t.lemma
-        if lem in _ASKING or t.text.lower() in _ASKING or lem in _LIGHT_VERBS or (
+        if lem in QUESTION_WORDS or t.text.lower() in QUESTION_WORDS or lem in LIGHT_VERBS or (
                 t.is_stop and t.pos != "NUM" and not (t.dep == "ROOT" and t.pos == "VERB")):
             continue
         if t.text.endswith(".") or any(fold(t.text).removesuffix("'s").strip("'") in re.split(r"[\s\-]+", fold(n))
@@ -177,7 +169,7 @@ def analyse_question(question: str, previous: str | None = None) -> QuestionInfo
             if t.text.lower() in ("many", "of") and i > 0 and tokens[i - 1].text.lower() in (
                     "how", "percentage", "percent", "share", "proportion", "number"):
                 noun = next((u for u in tokens[i + 1: i + 4] if u.pos in ("NOUN", "PROPN")), None)
-                if noun is not None and noun.lemma not in _ASKING and not any(noun.text in n for n in names):
+                if noun is not None and noun.lemma not in QUESTION_WORDS and not any(noun.text in n for n in names):
                     focus.append(noun.lemma)
                 break
     speaker: list[str] = []
@@ -186,9 +178,9 @@ def analyse_question(question: str, previous: str | None = None) -> QuestionInfo
                       r"warn|announce|argue|claim)", q, re.IGNORECASE)
         if sm:
             speaker = [n for n in names if n in sm.group(1)] or ([sm.group(1)] if sm.group(1)[:1].isupper() else [])
-    terms = [t for t in tokenize(q) if t not in _ASKING]
+    terms = [t for t in tokenize(q) if t not in QUESTION_WORDS]
     # numbers specific enough that an article about something else would not hold them ("512", "4.7", not "11")
-    numbers = {n.replace(",", "") for n in re.findall(r"\d+(?:[.,]\d+)*", q) if len(n.replace(",", "")) >= 3}
+    numbers = {n for n in numbers_in(q) if len(n) >= 3}
     predicate = ""
     root = next((t for t in tokens if t.dep == "ROOT"), None)
     if root is not None and root.pos == "VERB" and root.lemma in relation:
@@ -197,7 +189,7 @@ def analyse_question(question: str, previous: str | None = None) -> QuestionInfo
         head = analyse(m.group(1)).tokens[0].lemma  # "What was the outcome of ...": the asked attribute
         if head in relation:
             predicate = head
-    years = re.findall(r"(?<![\d,.])(?:19|20)\d\d(?![\d,])", q)
+    years = years_in(q)
     subject = ""
     if predicate and root is not None:
         ri = tokens.index(root)

@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import re
 
+from .lexicon import DANGLING, NEGATIONS, NUMBER_WORDS, SPEAKER_VERBS, fold
 from .text import Analysis, analyse, name_matches
 
 __all__ = ["conflict"]
 
 _SUBJECT = ("nsubj", "nsubjpass", "csubj")
 _OBJECT = ("dobj", "pobj", "dative", "attr", "oprd")
-_REPORTING = frozenset("say tell add announce state warn claim argue insist describe confirm deny note write "
-                       "accord".split())
 
 
 def conflict(sentence: str, span: str) -> str | None:
@@ -34,20 +33,13 @@ def conflict(sentence: str, span: str) -> str | None:
             or _numbers(s, p) or _binding(s, p) or _speaker(s, p))
 
 
-_NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-                          "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
-                          "hundred".split())
-_NEGATIONS = frozenset("not n't never no nobody none neither nor without".split())
-_DANGLING = frozenset("a an the of to in on at for by with from and or but as than that which who whose".split())
-
-
 def _fragment(s: Analysis, span: str) -> str | None:
     """A sentence that stops mid-way ("Net income for the quarter ended Sept.", "... Mission to") or has no verb,
     unless it is the span's own verbless line ("Revenue: $4.9bn")."""
     words = [t for t in s.tokens if t.pos not in ("PUNCT", "SPACE")]
     if not words:
         return "fragment: no words"
-    if s.text.rstrip().endswith(("...", "…")) or words[-1].text.lower() in _DANGLING or (
+    if s.text.rstrip().endswith(("...", "…")) or words[-1].text.lower() in DANGLING or (
             words[-1].text.endswith(".") and len(words[-1].text) <= 5):
         return "fragment: the sentence stops mid-way"
     mine = " ".join(s.text.split()).rstrip(".")
@@ -63,7 +55,7 @@ def _anchors(a: Analysis) -> list[str]:
     out = []
     for t in a.tokens:
         low = t.text.lower().replace(",", "")
-        if t.pos == "NUM" and (re.search(r"\d", low) or low in _NUMBER_WORDS) and not re.fullmatch(r"(?:19|20)\d\d", low):
+        if t.pos == "NUM" and (re.search(r"\d", low) or low in NUMBER_WORDS) and not re.fullmatch(r"(?:19|20)\d\d", low):
             out.append(low)
     return out
 
@@ -96,7 +88,7 @@ def _negation(s: Analysis, p: Analysis) -> str | None:
         for i, t in enumerate(a.tokens):
             if t.pos not in ("VERB", "AUX", "NOUN", "ADJ") or t.lemma in ("be", "have", "do"):
                 continue
-            kids = [u for u in a.tokens if u.head == i and fold_low(u.text) in _NEGATIONS]
+            kids = [u for u in a.tokens if u.head == i and fold(u.text) in NEGATIONS]
             (neg if kids else plain).add(t.lemma)
         return neg, plain
 
@@ -104,10 +96,6 @@ def _negation(s: Analysis, p: Analysis) -> str | None:
     p_neg, p_plain = negated_lemmas(p)
     flipped = (s_neg & p_plain) - p_neg or (s_plain & p_neg) - p_plain
     return f"negation: '{sorted(flipped)[0]}' is denied in one and stated in the other" if flipped else None
-
-
-def fold_low(text: str) -> str:
-    return text.lower().replace("’", "'")
 
 
 def _name_of(a: Analysis, i: int) -> str:
@@ -127,7 +115,7 @@ def _roles(s: Analysis, p: Analysis) -> str | None:
                 continue
             head = a.tokens[t.head]
             verb = head if head.pos in ("VERB", "AUX") else (a.tokens[head.head] if head.pos == "ADP" else None)
-            if verb is None or verb.lemma in _REPORTING:
+            if verb is None or verb.lemma in SPEAKER_VERBS:
                 continue
             role = "subject" if t.dep in _SUBJECT else "object"
             if t.dep == "nsubjpass" or (t.dep == "pobj" and head.text.lower() == "by"):
@@ -175,7 +163,7 @@ def _speakers(a: Analysis) -> list[str]:
     out = []
     toks = a.tokens
     for i, t in enumerate(toks):
-        if t.lemma not in _REPORTING:
+        if t.lemma not in SPEAKER_VERBS:
             continue
         for j, u in enumerate(toks):
             if u.head == i and u.dep in _SUBJECT and u.pos in ("PROPN", "NOUN"):
@@ -217,7 +205,7 @@ def _active_verbs(a: Analysis):
     if any(t.dep in ("nsubjpass", "agent") for t in a.tokens):
         return
     for i, t in enumerate(a.tokens):
-        if t.pos != "VERB" or t.lemma in _REPORTING:
+        if t.pos != "VERB" or t.lemma in SPEAKER_VERBS:
             continue
         subj = next((j for j, u in enumerate(a.tokens) if u.head == i and u.dep == "nsubj" and u.pos == "PROPN"), None)
         if subj is not None:

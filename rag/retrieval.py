@@ -11,7 +11,6 @@ Chroma, and only the ``k`` passages a query returns are read back (100k chunks: 
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from dataclasses import dataclass
@@ -20,60 +19,12 @@ import numpy as np
 
 from ._memory import release_freed_memory
 from .index import Index
+from .lexicon import tokenize
 from .types import Chunk, Passage
 
-__all__ = ["Retriever", "tokenize"]
+__all__ = ["Retriever"]
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
-
-_WORD = re.compile(r"[A-Za-z0-9\u00C0-\u024F]+(?:[.,'’][A-Za-z0-9]+)*", re.UNICODE)
-STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before being below between
-    both but by can could did do does doing down during each few for from further had has have having he her here
-    hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of
-    off on once only or other our ours ourselves out over own same she should so some such than that the their
-    theirs them themselves then there these they this those through to too under until up very was we were what
-    when where which while who whom why will with would you your yours yourself yourselves said says say also
-    according did does tell told""".split()
-)
-
-
-def _fold(w: str) -> str | None:
-    """One lower-cased word → its token, or None for a stopword."""
-    w = w.replace("’", "'")
-    if w.endswith("'s"):
-        w = w[:-2]
-    w = w.replace(",", "") if w.replace(",", "").replace(".", "").isdigit() else w
-    if w in STOPWORDS:
-        return None
-    if len(w) > 4 and w.endswith("ies"):
-        w = w[:-3] + "y"
-    elif len(w) > 3 and w.endswith("s") and not w.endswith("ss") and not w.isdigit():
-        w = w[:-1]
-    if len(w) > 5 and w.endswith("ing"):
-        w = w[:-3]
-    elif len(w) > 4 and w.endswith("ed") and not w.endswith("eed"):
-        w = w[:-2]
-    return w
-
-
-_FOLDED: dict[str, str | None] = {}  # word → token: news text repeats words, so folding is mostly one dict lookup
-
-
-def tokenize(text: str) -> list[str]:
-    """Lower-cased word tokens without stopwords, with a light fold of plurals, possessives, -ed and -ing."""
-    out = []
-    folded = _FOLDED
-    for word in _WORD.findall(text.lower()):
-        if word in folded:
-            token = folded[word]
-        else:
-            token = _fold(word)
-            if len(folded) < 1_000_000:
-                folded[word] = token
-        if token is not None:
-            out.append(token)
-    return out
 
 
 class _Lexical:

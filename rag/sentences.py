@@ -1,16 +1,19 @@
 """The sentence splitter of the project: sentence spans of a text, and the abbreviations that do not end one.
 
 Every sentence boundary in the project is decided here, so that the spans a document is split into
-(:attr:`Document.sentences`) and the pieces a drafted answer is split into (:mod:`rag.citations`) agree on
-"Dr.", "St.", "Oct. 14", "U.S. Senate", "J. K. Rowling" and "$2.5". This module is the one place the
-abbreviation lists live.
+(:func:`split_sentences`, :attr:`Document.sentences`) and the pieces a drafted answer with ``[n]`` markers is split
+into (:func:`split_cited`, read by :mod:`rag.citations`) agree on "Dr.", "St.", "Oct. 14", "U.S. Senate",
+"J. K. Rowling" and "$2.5". This module is the one place the abbreviation lists and the citation marker's syntax
+live; the function words that may start a sentence are :data:`rag.lexicon.SENTENCE_STARTERS`.
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["split_sentences", "ends_with_abbreviation"]
+from .lexicon import SENTENCE_STARTERS as _SENTENCE_STARTERS
+
+__all__ = ["split_sentences", "split_cited", "split_after_markers", "ends_with_abbreviation", "MARKER", "MARKER_GROUP"]
 
 
 _ABBREVIATIONS = {
@@ -32,14 +35,13 @@ _STATE_ABBREVIATIONS = {
 }  # fmt: skip
 _NUMBER_ABBREVIATIONS = {"no", "nos", "vol", "vols", "fig", "figs", "art", "sec", "ch", "pp", "p", "jan", "feb",
                          "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"}  # fmt: skip
-_SENTENCE_STARTERS = {
-    "the", "a", "an", "he", "she", "it", "they", "we", "i", "you", "this", "that", "these", "those", "but",
-    "and", "in", "on", "at", "for", "as", "if", "when", "while", "after", "before", "there", "his", "her",
-    "its", "their", "our", "meanwhile", "however", "yet", "so", "still", "since", "officials", "some",
-}  # fmt: skip
-
 _BOUNDARY = re.compile(r"(?:\.{2,}|…|[.!?]+)[\"'”’»)\]]*(?=\s)")
 _CLOSERS = "\"'”’»)]"
+# a citation marker: "[1]", "[1, 3]"; MARKER also takes the space before it and captures the numbers
+MARKER_GROUP = r"\[\d+(?:\s*[,;]\s*\d+)*\]"
+MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
+# where a drafted answer's sentence ends: after end punctuation, its markers and a closing quote, before a capital
+_CITED_END = re.compile(rf"(?<=[.!?])(?:\s*{MARKER_GROUP})*[\"”’)]?\s+(?=[A-Z\"“(])")
 
 
 def _token_before(text: str, pos: int, lo: int) -> str:
@@ -126,3 +128,22 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
             continue
         spans.append((s, e))
     return spans
+
+
+def split_cited(line: str) -> list[str]:
+    """The sentences of one line of a drafted answer, markers included ("The plant opens in 2028 [1]. It ...").
+    A piece that ends in an abbreviation ("... at St. Brigid's") is not a sentence of its own."""
+    pieces: list[str] = []
+    for piece in _CITED_END.split(line):
+        # "... at St. Brigid's": not two sentences (a split there would cite "St" alone)
+        if pieces and ends_with_abbreviation(MARKER.sub("", pieces[-1]), piece):
+            pieces[-1] = f"{pieces[-1]} {piece}"
+        else:
+            pieces.append(piece)
+    return pieces
+
+
+def split_after_markers(text: str) -> list[str]:
+    """A composed answer cut after each citation marker ("... on Monday [1]. Then ... [2]."): one piece per cited
+    sentence, for what is read per citation (its date)."""
+    return re.split(r"(?<=\]\.)\s+|(?<=\])\s+", text)

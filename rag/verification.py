@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from .citations import drop_unfinished, enforce, strip_markers
 from .drafting import Draft
 from .evidence import Evidence, has_answer_type
-from .retrieval import tokenize
+from .lexicon import tokenize
 from .types import Citation, Passage
 
 __all__ = ["Verified", "verify_draft", "worse_than_extractive"]

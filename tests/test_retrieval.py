@@ -15,7 +15,8 @@ import pytest
 from conftest import ROOT, SEEDS
 
 from rag import Pipeline, Settings
-from rag.retrieval import _chunk_tokens, _Lexical, _spread_over_sources, tokenize
+from rag.lexicon import tokenize
+from rag.retrieval import _chunk_tokens, _Lexical, _spread_over_sources
 
 GOLD = [json.loads(line) for line in (ROOT / "evals" / "gold.jsonl").read_text(encoding="utf-8").splitlines()]
 
