@@ -90,7 +90,7 @@ def generate(model_path: str, set_name: str, limit: int, out: Path, threads: int
 
 def _chunks_by_id(set_name: str) -> dict[str, Any]:
     """The corpus' chunks as the index holds them (same parser and chunker, default sizes), by chunk id."""
-    from rag.chunking import chunk_documents
+    from rag.chunking import chunk_document
     from rag.documents import load_documents
     from rag.settings import Settings
 
@@ -98,7 +98,8 @@ def _chunks_by_id(set_name: str) -> dict[str, Any]:
     docs, refused = load_documents(CORPUS[set_name])
     if refused:
         raise RuntimeError(f"cannot read {refused}; the corpus of {set_name} must parse as the eval indexed it")
-    chunks = chunk_documents(docs, chunk_tokens=settings.chunk_tokens, overlap_tokens=settings.chunk_overlap_tokens)
+    chunks = [c for d in docs for c in chunk_document(d, chunk_tokens=settings.chunk_tokens,
+                                                        overlap_tokens=settings.chunk_overlap_tokens)]
     return {c.id: c for c in chunks}
 
 

@@ -11,23 +11,22 @@ from __future__ import annotations
 
 import bisect
 import hashlib
-import re
 
 from ._tiktoken import count_tokens
+from .lexicon import word_spans
 from .types import Chunk, Document
 
-__all__ = ["chunk_document", "chunk_documents"]
+__all__ = ["chunk_document"]
 
-Span = tuple[int, int]
+CharRange = tuple[int, int]  # (start, end) offsets into Document.text; not rag.citations.Span
 
 
-def _split_long(text: str, s: int, e: int, budget: int) -> list[Span]:
+def _split_long(text: str, s: int, e: int, budget: int) -> list[CharRange]:
     """Cut text[s:e] at whitespace into spans of at most ``budget`` tokens (a single over-long word is
     cut between characters)."""
-    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text[s:e])]
-    words = [(s + a, s + b) for a, b in words]
-    pieces: list[Span] = []
-    cur: Span | None = None
+    words = [(s + a, s + b) for a, b in word_spans(text[s:e])]
+    pieces: list[CharRange] = []
+    cur: CharRange | None = None
     for ws, we in words:
         if cur is None:
             if count_tokens(text[ws:we]) <= budget:
@@ -60,7 +59,7 @@ def _split_long(text: str, s: int, e: int, budget: int) -> list[Span]:
     return pieces
 
 
-def _join(text: str, units: list[Span], seg_of: list[int]) -> str:
+def _join(text: str, units: list[CharRange], seg_of: list[int]) -> str:
     parts: list[str] = []
     prev = None
     for (s, e), seg in zip(units, seg_of):
@@ -79,11 +78,11 @@ def chunk_document(doc: Document, *, chunk_tokens: int = 180, overlap_tokens: in
     text = doc.text
     seg_starts = [s for s, _ in doc.segments]
 
-    def segment(span: Span) -> int:
+    def segment(span: CharRange) -> int:
         return bisect.bisect_right(seg_starts, span[0]) - 1
 
     # units: sentences, with over-long sentences cut into pieces
-    units: list[Span] = []
+    units: list[CharRange] = []
     for s, e in doc.sentences:
         if count_tokens(text[s:e]) <= chunk_tokens:
             units.append((s, e))
@@ -135,10 +134,3 @@ def chunk_document(doc: Document, *, chunk_tokens: int = 180, overlap_tokens: in
         )
     return chunks
 
-
-def chunk_documents(docs: list[Document], *, chunk_tokens: int = 180, overlap_tokens: int = 40) -> list[Chunk]:
-    """Chunks of every document, in order."""
-    out: list[Chunk] = []
-    for doc in docs:
-        out.extend(chunk_document(doc, chunk_tokens=chunk_tokens, overlap_tokens=overlap_tokens))
-    return out
