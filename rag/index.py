@@ -71,10 +71,6 @@ class Index:
         # the process between a group's chunks and its 'done' records.
         self.store.put_records(items, status, bump)
 
-    def _put_record(self, doc: Document, status: str, n_chunks: int) -> None:
-        # One file's record; tests/test_pipeline.py uses it to leave what a crash leaves (a 'pending' record).
-        self._put_records([(doc, n_chunks)], status)
-
     # -- reading --------------------------------------------------------------------------------------------
 
     def check(self) -> None:

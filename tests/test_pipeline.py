@@ -118,7 +118,7 @@ def test_a_crash_mid_ingest_is_redone_not_skipped(fresh_settings, tmp_path):
     from rag.documents import load_document
 
     doc = load_document(SEEDS / doc_source)
-    p.index._put_record(doc, "pending", 0)  # what a kill between "pending" and "done" leaves
+    p.index.store.put_records([(doc, 0)], "pending")  # what a kill between "pending" and "done" leaves
     ids = p.index.chunks.get(where={"source": doc_source})["ids"]
     p.index.chunks.delete(ids=ids[: len(ids) // 2])
     assert doc_source not in {c.source for c in p.index.all_chunks()}  # pending files are never served
