@@ -1,4 +1,6 @@
-"""The text layer: named entities, values (dates, numbers, money, durations), lemmas and name matching.
+"""The text layer: named entities, values (dates, numbers, money, durations), lemmas, the name extractors
+(spaCy's entities; :func:`names_in` and :func:`capitalised_phrases` by case) and name matching. Word splitting
+and the function-word lists are :mod:`rag.lexicon`, sentence boundaries :mod:`rag.sentences`.
 
 Names and values are recognised by spaCy's ``en_core_web_sm`` pipeline (MIT; trained on OntoNotes 5, so it knows
 people, organisations, places, dates, money, quantities and percentages in any domain and in international formats),
