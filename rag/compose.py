@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from .citations import Span, attach_marker
 from .clauses import TYPED, trim_span
 from .evidence import Evidence, has_answer_type
-from .question import QuestionInfo, analyse_question, term_matches
+from .question import QuestionInfo, analyse_question, question_parts, term_matches
 from .text import analyse, fold, name_matches
 from .line_shapes import BULLET
 from .types import Citation
@@ -33,8 +33,6 @@ __all__ = ["compose_answer", "answer_shape", "asks_across_articles", "yes_no_lea
 
 _MULTI = re.compile(r"\b(articles|different|reports|across|each|both|compare|sources)\b", re.IGNORECASE)
 _ACROSS = re.compile(r"\b(articles|different reports|across|compare|sources)\b", re.IGNORECASE)
-_WH = r"(?:what|how|who|whom|whose|when|where|which|why|did|does|do|is|was|were|are|has|have)"
-_PARTS = re.compile(rf",?\s+(?:and|but)\s+(?={_WH}\b)", re.IGNORECASE)
 _LIST_WORDS = re.compile(r"^\s*(?:list|name)\b|\b(?:which|what)\s+(?:\w+\s+){0,2}\w+s\b(?!\s+(?:is|was|does|did|has)\b)"
                          r"|\bwho\s+(?:were|are)\s+the\b|\bwhat\s+(?:are|were)\s+the\b", re.IGNORECASE)
 _NEGATION = re.compile(r"\b(?:not|never|no|none|nobody|neither|nor|without|cannot|n't)\b|n't\b", re.IGNORECASE)
@@ -61,12 +59,6 @@ def answer_shape(info: QuestionInfo) -> Shape:
     if _asks_for_list(q):
         return Shape("list")
     return Shape("single")
-
-
-def question_parts(question: str) -> list[str]:
-    """``"When was it played, and what was the score?"`` → the two questions; one part for anything else."""
-    pieces = [p.strip(" ,?") for p in _PARTS.split(question)]
-    return [p for p in pieces if len(p.split()) >= 2] if len(pieces) > 1 else [question]
 
 
 def asks_across_articles(question: str) -> bool:

@@ -29,6 +29,7 @@ from .text import Analysis, analyse_many, fold, name_matches
 from .types import Passage
 
 _SETTING_LABELS = {"GPE", "LOC", "NORP", "FAC", "EVENT", "DATE"}
+_HOW_OLD = re.compile(r"^\s*(?:and\s+)?how old\b", re.IGNORECASE)
 TYPED = ("date", "duration", "number", "money", "percent", "person", "place", "entity", "speech")
 __all__ = ["Evidence", "assess_evidence", "has_answer_type", "Thresholds", "THRESHOLDS", "NOT_DISCLOSED"]
 
@@ -50,6 +51,8 @@ class Thresholds:
     withheld_margin: float = 0.0  # a withholding sentence wins over an answer that scores less than this above it
     no_headlines: bool = True  # a headline is never the answer sentence (it is a summary, often cut short)
     who_predicate_somewhere: bool = False  # who/which: abstain when no retrieved sentence has the main verb
+    needs_focus: bool = True      # "how many buildings": a sentence without buildings does not qualify
+    relation_without_predicate: float = 0.7  # untyped: the main verb may be paraphrased if this much else matches
 
 
 THRESHOLDS = Thresholds()
@@ -112,6 +115,12 @@ class Candidate:
         need = th.min_relation if typed else th.min_relation_any
         related = self.relation >= need or self.dense >= th.dense_alone
         said = self.predicate or self.dense >= th.predicate_dense  # the main verb, or the same claim in other words
+        if not typed and self.relation >= th.relation_without_predicate:
+            said = True  # "think about leaving" ~ "considered leaving": everything else the question says is here
+        if th.needs_focus and info.focus and not self.focus:
+            return False  # "how many buildings" against a count of people
+        if info.wants == "number" and _HOW_OLD.match(info.text) and not self.names_here:
+            return False  # an age belongs to the person named with it, not to someone in the sentence before
         if info.wants in ("person", "entity"):
             predicate = said or not th.who_needs_predicate  # "Who refereed": the refereeing, not a goal
         else:
@@ -192,7 +201,7 @@ def gather(question: str, passages: list[Passage], original, embed, *, asked: st
             sp, float(d), rel, names_near, names_here,
             not context_names or any(name_matches(nm, near) for nm in context_names),
             all(term_matches(f, ls) for f in info.focus), value, withheld, _is_pair(sp),
-            not info.predicate or term_matches(info.predicate, ls), years, _role_swap(info, a),
+            not info.predicate or _states_predicate(info, a, ls), years, _role_swap(info, a),
             bool(sp.title) and " ".join(sp.text.split()) == " ".join(sp.title.split())))
     return info, out, None
 
@@ -236,6 +245,18 @@ def assess_evidence(question: str, passages: list[Passage], original, embed, *, 
     info, candidates, early = gather(question, passages, original, embed, asked=asked, previous=previous,
                                      near_chars=thresholds.near_chars)
     return early if early is not None else decide(info, candidates, thresholds)
+
+
+def _states_predicate(info: QuestionInfo, a: Analysis, lemmas: set[str]) -> bool:
+    """The question's main verb is in the sentence, with its particle when it has one ("sent *off*" is not "send the
+    ball into the net")."""
+    if not term_matches(info.predicate, lemmas):
+        return False
+    if not info.particle:
+        return True
+    toks = a.tokens
+    return any(term_matches(info.predicate, {t.lemma}) and any(u.text.lower() == info.particle for u in toks[i + 1:i + 4])
+               for i, t in enumerate(toks))
 
 
 def _role_swap(info: QuestionInfo, a: Analysis) -> bool:

@@ -13,7 +13,10 @@ from dataclasses import dataclass, field
 from .lexicon import LIGHT_VERBS, QUESTION_WORDS, fold, numbers_in, tokenize, word_spans, years_in
 from .text import analyse
 
-__all__ = ["QuestionInfo", "analyse_question", "term_matches"]
+__all__ = ["QuestionInfo", "analyse_question", "term_matches", "question_parts"]
+
+_WH = r"(?:what|how|who|whom|whose|when|where|which|why|did|does|do|is|was|were|are|has|have)"
+_PARTS = re.compile(rf",?\s+(?:and|but)\s+(?={_WH}\b)", re.IGNORECASE)
 
 _AUX_START = re.compile(r"^(?:and\s+|so\s+|but\s+)?(did|does|do|is|are|was|were|has|have|had|can|could|will|would|"
                         r"should|shall|may|might|must)\b", re.IGNORECASE)
@@ -36,6 +39,7 @@ class QuestionInfo:
     predicate: str = ""              # the main verb's lemma ("scrap" in "Why did Veltrix scrap its plans?")
     years: list[str] = field(default_factory=list)  # "2023" in "the 2023 final": the answer must be about it
     subject: str = ""                # the name that does the main verb ("Northgate" in "Who did Northgate beat?")
+    particle: str = ""               # the main verb's particle ("off" in "Why was Marlowe sent off?")
 
     @property
     def typed(self) -> bool:
@@ -80,6 +84,12 @@ def _wants(low: str) -> str:
     return "any"
 
 
+def question_parts(question: str) -> list[str]:
+    """``"When was it played, and what was the score?"`` → the two questions; one part for anything else."""
+    pieces = [p.strip(" ,?") for p in _PARTS.split(question)]
+    return [p for p in pieces if len(p.split()) >= 2] if len(pieces) > 1 else [question]
+
+
 def term_matches(q: str, words: set[str]) -> bool:
     """A question lemma found among a sentence's lemmas, allowing derivation: "resign" ~ "resignation",
     "win" ~ "winner", "refereed" ~ "referee"; not "war" ~ "warn"."""
@@ -105,6 +115,11 @@ def analyse_question(question: str, previous: str | None = None) -> QuestionInfo
     if previous and wants in ("any", "entity") and re.match(r"^\s*(?:and|what about|how about|also|same)\b", low):
         wants = _wants(fold(previous))
     tokens = a.tokens
+    if wants == "money":  # "how much rain / water / land": an amount of that thing, not necessarily money
+        for i, t in enumerate(tokens[:-2]):
+            if t.text.lower() == "how" and tokens[i + 1].text.lower() == "much" and tokens[i + 2].pos == "NOUN":
+                wants = "number"
+                break
     names: list[str] = []
     labels: dict[str, str] = {}
     ents = []
@@ -164,7 +179,7 @@ def analyse_question(question: str, previous: str | None = None) -> QuestionInfo
             relation = [r for r in relation if r != tokens[i + 1].lemma]
             break
     # "how many tanks", "what share of voters": the counted noun must be in the answer sentence
-    if wants in ("number", "money", "percent", "duration"):
+    if wants in ("number", "money", "percent", "duration") and len(question_parts(q)) == 1:
         for i, t in enumerate(tokens):
             if t.text.lower() in ("many", "of") and i > 0 and tokens[i - 1].text.lower() in (
                     "how", "percentage", "percent", "share", "proportion", "number"):
@@ -183,8 +198,11 @@ def analyse_question(question: str, previous: str | None = None) -> QuestionInfo
     numbers = {n for n in numbers_in(q) if len(n) >= 3}
     predicate = ""
     root = next((t for t in tokens if t.dep == "ROOT"), None)
+    particle = ""
     if root is not None and root.pos == "VERB" and root.lemma in relation:
         predicate = root.lemma
+        ri = tokens.index(root)
+        particle = next((t.text.lower() for t in tokens if t.head == ri and t.dep == "prt"), "")
     elif (m := re.match(r"^\s*what(?:'s| is| was| are| were) the ([a-z\-]+)\b", low)) and wants in ("any", "entity"):
         head = analyse(m.group(1)).tokens[0].lemma  # "What was the outcome of ...": the asked attribute
         if head in relation:
@@ -197,4 +215,4 @@ def analyse_question(question: str, previous: str | None = None) -> QuestionInfo
         if subj is not None:
             subject = next((n for n in names if subj.text in n.split()), "")
     return QuestionInfo(q, terms, names, numbers, wants, relation, focus, speaker, labels, predicate,
-                        years, subject)
+                        years, subject, particle)
