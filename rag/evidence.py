@@ -30,6 +30,7 @@ from .types import Passage
 
 _SETTING_LABELS = {"GPE", "LOC", "NORP", "FAC", "EVENT", "DATE"}
 _HOW_OLD = re.compile(r"^\s*(?:and\s+)?how old\b", re.IGNORECASE)
+_AGE = re.compile(r"\b\d{1,3}-year-old\b|\baged \d{1,3}\b|\b\d{1,3} years old\b|,\s\d{1,3}(?:,|\s*$)")
 TYPED = ("date", "duration", "number", "money", "percent", "person", "place", "entity", "speech")
 __all__ = ["Evidence", "assess_evidence", "has_answer_type", "Thresholds", "THRESHOLDS", "NOT_DISCLOSED"]
 
@@ -119,7 +120,8 @@ class Candidate:
             said = True  # "think about leaving" ~ "considered leaving": everything else the question says is here
         if th.needs_focus and info.focus and not self.focus:
             return False  # "how many buildings" against a count of people
-        if info.wants == "number" and _HOW_OLD.match(info.text) and not self.names_here:
+        if info.wants == "number" and _HOW_OLD.match(info.text) and (
+                self.pair or not self.names_here or not _AGE.search(self.span.text)):
             return False  # an age belongs to the person named with it, not to someone in the sentence before
         if info.wants in ("person", "entity"):
             predicate = said or not th.who_needs_predicate  # "Who refereed": the refereeing, not a goal
@@ -260,17 +262,39 @@ def _states_predicate(info: QuestionInfo, a: Analysis, lemmas: set[str]) -> bool
 
 
 def _role_swap(info: QuestionInfo, a: Analysis) -> bool:
-    """"Who did Northgate beat?" against "Harbour City beat Northgate": the question's subject is the object of the
-    same verb in the sentence, so the sentence answers another question."""
+    """The sentence has the question's verb but another relation: "Who did Northgate beat?" against "Harbour City
+    beat Northgate" (the question's subject is the object here), or "Why was Marlowe sent off?" against "Brandt was
+    sent off" (another named subject, and none of the verb's uses has the question's)."""
     if not info.subject or not info.predicate:
         return False
     toks = a.tokens
+    other_subject = own_subject = False
     for i, t in enumerate(toks):
         if t.pos == "VERB" and term_matches(info.predicate, {t.lemma}):
             for u in toks:
-                if u.head == i and u.dep in ("dobj", "pobj") and name_matches(info.subject, u.text, label="PERSON"):
+                if u.head != i:
+                    continue
+                if u.dep in ("dobj", "pobj") and name_matches(info.subject, u.text, label="PERSON"):
                     return True
-    return False
+                if u.dep in ("nsubj", "nsubjpass") and u.pos == "PROPN":
+                    phrase = _subtree_text(a, toks.index(u))  # "the Ogun State House of Assembly", not "House"
+                    if name_matches(info.subject, phrase, label="PERSON"):
+                        own_subject = True
+                    else:
+                        other_subject = True
+    return other_subject and not own_subject
+
+
+def _subtree_text(a: Analysis, head: int) -> str:
+    toks = a.tokens
+    inside = []
+    for j, t in enumerate(toks):
+        k, steps = j, 0
+        while k != head and toks[k].head != k and steps < 12:
+            k, steps = toks[k].head, steps + 1
+        if k == head:
+            inside.append(t)
+    return a.text[min(t.start for t in inside): max(t.start + len(t.text) for t in inside)]
 
 
 def _cased_names(question: str, context: str, known: list[str]) -> list[str]:

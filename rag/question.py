@@ -172,6 +172,9 @@ def analyse_question(question: str, previous: str | None = None) -> QuestionInfo
         if re.fullmatch(r"(?:19|20)\d\d|[QqHh][1-4]", t.text):
             continue  # a year is checked as a year, not as a relation word
         relation.append(lem)
+    # "how old", "how far": the adjective asks for the number, it is not a word the answer repeats
+    if wants == "number" and (m := re.search(r"\bhow ([a-z]+)\b", low)) and m.group(1) != "many":
+        relation = [r for r in relation if r != m.group(1)]
     # "which countries", "what date": the noun after which/what names the kind of answer, not the relation
     for i, t in enumerate(tokens[:-1]):
         if t.text.lower() in ("which", "what") and tokens[i + 1].pos == "NOUN" and wants in (

@@ -129,6 +129,10 @@ MANCHESTER, England (AP) — Oct. 12, 2024 — Ines Marlowe headed in the winner
 
 Marlowe rose above two defenders to meet a corner from Sofie Lindqvist.
 
+Northgate defender Leah Brandt was sent off in the 79th minute. Lindqvist, 24, sent the ball into the box from the left.
+
+Heavy rain, 40 mm in two hours, fell on the stadium before kick-off, and 12 fans were treated for heat exhaustion.
+
 Northgate had taken the lead through Priya Castellanos in the 31st minute.
 
 The defeat ended Northgate's 14-match unbeaten run in all competitions.
@@ -176,6 +180,9 @@ def news_pipeline(tmp_path_factory):
     ("how many warehouses does sarangi logistics run", "140"),
     ("When is the Hoshizora deal expected to close?", "March 2025"),
     ("Who scored for Harbour Citty in the final?", "Marlowe"),
+    ("Who was sent off in the final?", "Brandt"),                       # the verb with its particle
+    ("How much rain fell on the stadium?", "40 mm"),                     # an amount of rain, not money
+    ("How old is Sofie Lindqvist?", "24"),
 ])
 def test_answerable_questions_are_answered_and_cited(news_pipeline, question, fact):
     answer = news_pipeline.ask(question)
@@ -194,6 +201,9 @@ def test_answerable_questions_are_answered_and_cited(news_pipeline, question, fa
     "Will Hoshizora buy the remaining 49% of Sarangi?",               # declined to say
     "Who is the chief executive of Sarangi Logistics?",               # the company is there, its CEO is not
     "What is the boiling point of mercury?",                          # nothing about it
+    "How many buildings were damaged by the rain?",                   # a count, but of fans, not buildings
+    "Why was Marlowe sent off?",                                      # she sent the ball, nobody sent her off
+    "How old is Leah Brandt?",                                        # the age in the next sentence is another's
 ])
 def test_near_misses_abstain_without_sources(news_pipeline, question):
     answer = news_pipeline.ask(question)
