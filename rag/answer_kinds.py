@@ -72,7 +72,7 @@ def value_in(a: Analysis, wants: str, info: QuestionInfo | None) -> bool:
         for e in a.labelled({"CARDINAL", "QUANTITY", "PERCENT", "MONEY"}):
             if new(e.text) and not any(d.start <= e.start < d.end for d in dates):
                 return True
-        for m in re.finditer(r"\d[\d,.]*", a.text):  # a count the model did not tag ("Score: 2-1", "41,203")
+        for m in re.finditer(r"\d+(?:[.,]\d+)*", a.text):  # a count the model did not tag ("Score: 2-1", "41,203")
             inside_date = any(d.start <= m.start() < d.end for d in dates)
             if not inside_date and new(m.group(0)) and not re.fullmatch(r"(?:19|20)\d\d", m.group(0)):
                 return True

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from .answer_kinds import ANONYMOUS, NOT_DISCLOSED, UNNAMED_SOURCE, has_answer_type, value_in
 from .citations import Span, candidate_spans
 from .question import QuestionInfo, analyse_question, term_matches
-from .text import Analysis, analyse_many, fold, name_matches
+from .text import Analysis, analyse_many, cased_names, fold, name_matches, subtree_text
 from .types import Passage
 
 _SETTING_LABELS = {"GPE", "LOC", "NORP", "FAC", "EVENT", "DATE"}
@@ -152,7 +152,7 @@ def gather(question: str, passages: list[Passage], original, embed, *, asked: st
         return info, [], Evidence(False, "the retrieved passages hold no sentences", info=info)
     context_text = " ".join([p.text for p in passages] + [p.title or "" for p in passages])
     if not re.search(r"[A-Z]", asked or question):
-        info.names = info.names + _cased_names(asked or question, context_text, info.names)
+        info.names = info.names + cased_names(asked or question, context_text, info.names)
     lab = info.name_labels.get
     for i, n in enumerate(list(info.names)):
         # a name at the start of the question may have swallowed its first word ("Compare Kestrel Foods")
@@ -277,38 +277,12 @@ def _role_swap(info: QuestionInfo, a: Analysis) -> bool:
                 if u.dep in ("dobj", "pobj") and name_matches(info.subject, u.text, label="PERSON"):
                     return True
                 if u.dep in ("nsubj", "nsubjpass") and u.pos == "PROPN":
-                    phrase = _subtree_text(a, toks.index(u))  # "the Ogun State House of Assembly", not "House"
+                    phrase = subtree_text(a, toks.index(u))  # "the Ogun State House of Assembly", not "House"
                     if name_matches(info.subject, phrase, label="PERSON"):
                         own_subject = True
                     else:
                         other_subject = True
     return other_subject and not own_subject
-
-
-def _subtree_text(a: Analysis, head: int) -> str:
-    toks = a.tokens
-    inside = []
-    for j, t in enumerate(toks):
-        k, steps = j, 0
-        while k != head and toks[k].head != k and steps < 12:
-            k, steps = toks[k].head, steps + 1
-        if k == head:
-            inside.append(t)
-    return a.text[min(t.start for t in inside): max(t.start + len(t.text) for t in inside)]
-
-
-def _cased_names(question: str, context: str, known: list[str]) -> list[str]:
-    """Names in an all-lower-case question ("how many warehouses does sarangi logistics run"): its words that the
-    passages write with a capital letter in mid-sentence and never in lower case."""
-    out = []
-    for w in dict.fromkeys(re.findall(r"[a-z][a-z'\-]{2,}", question)):
-        if any(w in k.lower() for k in known):
-            continue
-        upper = len(re.findall(rf"(?<![.!?]\s)(?<!^)(?<!\n)(?<!•\s)(?<!-\s)\b{re.escape(w.capitalize())}\b", context))
-        lower = len(re.findall(rf"\b{re.escape(w)}\b", context))
-        if upper >= 1 and lower == 0:
-            out.append(w.capitalize())
-    return out
 
 
 def _is_pair(sp: Span) -> bool:

@@ -63,6 +63,8 @@ def _wants(low: str) -> str:
         return "percent"
     if re.search(r"\bhow much\b|\bwhat (?:price|cost|amount|sum|value|fee|fine|salary|budget)\b|\bworth\b", body):
         return "money"
+    if re.search(r"^(?:what|which) (?:[\w\-]+ ){0,3}(?:threshold|limit|cap|ceiling|quota)\b", body):
+        return "number"  # "what daily water-use threshold": a quantity, whatever it is written in
     if re.search(r"\bhow (?:many|old|far|big|large|tall|high|deep|fast)\b|\bwhat(?:'s| is| was| were| are)?(?: the)?"
                  r"(?: final| total| official)? (?:number|figure|total|score|margin|magnitude|size|age|turnout|"
                  r"attendance|height|capacity|count|tally|rating)\b", body):

