@@ -204,7 +204,11 @@ def analyse_question(question: str, previous: str | None = None) -> QuestionInfo
     predicate = ""
     root = next((t for t in tokens if t.dep == "ROOT"), None)
     particle = ""
-    if root is not None and root.pos == "VERB" and root.lemma in relation:
+    attribute = re.match(r"^\s*(?:what|which)\s+(?:[a-z\-]+\s+){0,2}?([a-z\-]+)\s+(?:did|does|do|has|have|had|will|"
+                         r"would)\b", low) if wants == "any" else None
+    if attribute and (head := analyse(attribute.group(1)).tokens[0].lemma) in relation:
+        predicate = head  # "What net income did Kestrel post": the income, however it was posted
+    elif root is not None and root.pos == "VERB" and root.lemma in relation:
         predicate = root.lemma
         ri = tokens.index(root)
         particle = next((t.text.lower() for t in tokens if t.head == ri and t.dep == "prt"), "")

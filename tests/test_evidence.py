@@ -76,6 +76,12 @@ def test_the_kind_of_answer_comes_from_the_question_syntax(question, wants):
     assert analyse_question(question).wants == wants
 
 
+def test_the_asked_attribute_stands_in_for_a_light_verb():
+    info = analyse_question("What net income did Kestrel Foods post for the second quarter?")
+    assert info.predicate == "income"  # "Net income fell to $310 million" answers it, "post" or not
+    assert analyse_question("Why was Marlowe sent off?").particle == "off"
+
+
 def test_the_relation_words_and_the_asked_year_are_kept():
     info = analyse_question("Who refereed the 2023 Women's Coastal Cup final?")
     assert "referee" in info.relation or "refereed" in info.relation
