@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from .answer_kinds import ANONYMOUS, NOT_DISCLOSED, UNNAMED_SOURCE, has_answer_type, value_in
 from .citations import Span, candidate_spans
-from .question import QuestionInfo, analyse_question, term_matches
+from .question import QuestionInfo, analyse_question, periods_in, term_matches
 from .text import Analysis, analyse_many, cased_names, fold, name_matches, subtree_text
 from .types import Passage
 
@@ -199,6 +199,9 @@ def gather(question: str, passages: list[Passage], original, embed, *, asked: st
         other_years = set(re.findall(r"(?<![\d,.])(?:19|20)\d\d(?![\d,])", sp.text)) - set(info.years)
         year_ok = [y in sp.text or (y in (sp.date or "") and not other_years) for y in info.years]
         years = all(year_ok) if len(info.years) <= 1 else any(year_ok)  # "in 2023 and 2024": one per article
+        if info.periods:  # "the third quarter": not a sentence about the second, nor one under a second-quarter title
+            here = periods_in(sp.text) or periods_in(near)
+            years = years and (not here or bool(here & info.periods))
         out.append(Candidate(
             sp, float(d), rel, names_near, names_here,
             not context_names or any(name_matches(nm, near) for nm in context_names),

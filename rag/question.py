@@ -13,7 +13,11 @@ from dataclasses import dataclass, field
 from .lexicon import LIGHT_VERBS, QUESTION_WORDS, fold, numbers_in, tokenize, word_spans, years_in
 from .text import analyse
 
-__all__ = ["QuestionInfo", "analyse_question", "term_matches", "question_parts"]
+__all__ = ["QuestionInfo", "analyse_question", "term_matches", "question_parts", "periods_in"]
+
+_ORDINALS = {"first": "1", "second": "2", "third": "3", "fourth": "4", "1st": "1", "2nd": "2", "3rd": "3", "4th": "4"}
+_PERIOD = re.compile(r"\b(first|second|third|fourth|1st|2nd|3rd|4th)[\s\-]+(quarter|half)\b|\b([QH])([1-4])\b",
+                     re.IGNORECASE)
 
 _WH = r"(?:what|how|who|whom|whose|when|where|which|why|did|does|do|is|was|were|are|has|have)"
 _PARTS = re.compile(rf",?\s+(?:and|but)\s+(?={_WH}\b)", re.IGNORECASE)
@@ -40,6 +44,7 @@ class QuestionInfo:
     years: list[str] = field(default_factory=list)  # "2023" in "the 2023 final": the answer must be about it
     subject: str = ""                # the name that does the main verb ("Northgate" in "Who did Northgate beat?")
     particle: str = ""               # the main verb's particle ("off" in "Why was Marlowe sent off?")
+    periods: set[tuple[str, str]] = field(default_factory=set)  # {("2", "quarter")} for "the second quarter", "Q2"
 
     @property
     def typed(self) -> bool:
@@ -90,6 +95,17 @@ def question_parts(question: str) -> list[str]:
     """``"When was it played, and what was the score?"`` → the two questions; one part for anything else."""
     pieces = [p.strip(" ,?") for p in _PARTS.split(question)]
     return [p for p in pieces if len(p.split()) >= 2] if len(pieces) > 1 else [question]
+
+
+def periods_in(text: str) -> set[tuple[str, str]]:
+    """The quarters and halves of a year a text names: "second-quarter", "Q2" → ("2", "quarter")."""
+    out = set()
+    for m in _PERIOD.finditer(text):
+        if m.group(1):
+            out.add((_ORDINALS[m.group(1).lower()], m.group(2).lower()))
+        elif m.group(3).isupper():
+            out.add((m.group(4), "quarter" if m.group(3) == "Q" else "half"))
+    return out
 
 
 def term_matches(q: str, words: set[str]) -> bool:
@@ -224,4 +240,4 @@ def analyse_question(question: str, previous: str | None = None) -> QuestionInfo
         if subj is not None:
             subject = next((n for n in names if subj.text in n.split()), "")
     return QuestionInfo(q, terms, names, numbers, wants, relation, focus, speaker, labels, predicate,
-                        years, subject, particle)
+                        years, subject, particle, periods_in(q))

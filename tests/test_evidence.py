@@ -82,6 +82,13 @@ def test_the_asked_attribute_stands_in_for_a_light_verb():
     assert analyse_question("Why was Marlowe sent off?").particle == "off"
 
 
+def test_quarters_and_halves_are_read_in_their_written_forms():
+    from rag.question import periods_in
+
+    assert periods_in("its second-quarter net profit fell") == periods_in("Q2 2023 results") == {("2", "quarter")}
+    assert periods_in("in the first half") == {("1", "half")} and periods_in("a quarter of voters") == set()
+
+
 def test_the_relation_words_and_the_asked_year_are_kept():
     info = analyse_question("Who refereed the 2023 Women's Coastal Cup final?")
     assert "referee" in info.relation or "refereed" in info.relation
