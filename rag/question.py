@@ -208,6 +208,9 @@ def analyse_question(question: str, previous: str | None = None) -> QuestionInfo
                 if noun is not None and noun.lemma not in QUESTION_WORDS and not any(noun.text in n for n in names):
                     focus.append(noun.lemma)
                 break
+        attr = re.match(r"^\s*what(?:'s| is| was| are| were) the (?:final |total |official )?([a-z]+)\b", low)
+        if attr and not focus and attr.group(1) not in QUESTION_WORDS:
+            focus.append(analyse(attr.group(1)).tokens[0].lemma)  # "What was the attendance": the attendance
     speaker: list[str] = []
     if wants == "speech":
         sm = re.match(r"^\s*(?:what|how)\s+(?:did|does|has|have)\s+(.{2,80}?)\s+(?:say|said|tell|told|describe|call|"

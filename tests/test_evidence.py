@@ -80,6 +80,7 @@ def test_the_asked_attribute_stands_in_for_a_light_verb():
     info = analyse_question("What net income did Kestrel Foods post for the second quarter?")
     assert info.predicate == "income"  # "Net income fell to $310 million" answers it, "post" or not
     assert analyse_question("Why was Marlowe sent off?").particle == "off"
+    assert analyse_question("What was the attendance at the final?").focus == ["attendance"]  # "Attendance: 41,203"
 
 
 def test_quarters_and_halves_are_read_in_their_written_forms():
