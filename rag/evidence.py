@@ -274,13 +274,13 @@ def _role_swap(info: QuestionInfo, a: Analysis) -> bool:
     other_subject = own_subject = False
     for i, t in enumerate(toks):
         if t.pos == "VERB" and term_matches(info.predicate, {t.lemma}):
-            for u in toks:
+            for j, u in enumerate(toks):
                 if u.head != i:
                     continue
                 if u.dep in ("dobj", "pobj") and name_matches(info.subject, u.text, label="PERSON"):
                     return True
                 if u.dep in ("nsubj", "nsubjpass") and u.pos == "PROPN":
-                    phrase = subtree_text(a, toks.index(u))  # "the Ogun State House of Assembly", not "House"
+                    phrase = subtree_text(a, j)  # "the Ogun State House of Assembly", not "House"
                     if name_matches(info.subject, phrase, label="PERSON"):
                         own_subject = True
                     else:
