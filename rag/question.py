@@ -91,6 +91,38 @@ def _wants(low: str) -> str:
     return "any"
 
 
+def _attribute_head(q: str, tokens, names: list[str]) -> str:
+    """The attribute a "What was the <attribute> ..." or "What was <name>'s <attribute> ..." question asks for: the
+    phrase's first noun ("net *income*", "*vote* count": the word an answer restates). Not for "What are the ...":
+    a list's items seldom repeat what they are a list of."""
+    m = re.match(r"^\s*what(?:'s| is| was)\s+(?:the\s+|(?:the\s+)?(?P<owner>.{2,60}?)(?:'s|’s|'|’)\s+)",
+                 q, re.IGNORECASE)
+    if not m or (m.group("owner") and not any(n in m.group("owner") for n in names)):
+        return ""
+    head = ""
+    for t in tokens:
+        if t.start < m.end():
+            continue
+        if t.pos not in ("NOUN", "ADJ", "PROPN") or t.text[:1].isupper():
+            break
+        if t.pos == "NOUN":
+            return t.lemma
+    return head
+
+
+def _verb_after_subject(low: str, tokens, names: list[str], relation: list[str]) -> str:
+    """In "<wh> did/does/will <subject> <verb> ...", the word after a named subject is the verb even when the tagger
+    calls it a noun ("fire coach Abara")."""
+    for n in names:
+        m = re.match(rf"^\s*(?:\w+\s+)?(?:did|does|do|will|would|can|could|should)\s+(?:the\s+)?{re.escape(fold(n))}"
+                     rf"\s+([a-z]+)\b", low)
+        if m:
+            t = next((t for t in tokens if fold(t.text) == m.group(1)), None)
+            if t is not None and t.lemma in relation and t.pos in ("VERB", "NOUN"):
+                return t.lemma
+    return ""
+
+
 def question_parts(question: str) -> list[str]:
     """``"When was it played, and what was the score?"`` → the two questions; one part for anything else."""
     pieces = [p.strip(" ,?") for p in _PARTS.split(question)]
@@ -133,6 +165,9 @@ def analyse_question(question: str, previous: str | None = None) -> QuestionInfo
     if previous and wants in ("any", "entity") and re.match(r"^\s*(?:and|what about|how about|also|same)\b", low):
         wants = _wants(fold(previous))
     tokens = a.tokens
+    if wants == "any" and len(tokens) > 2 and tokens[0].text.lower() == "how" and tokens[1].pos == "ADJ" and \
+            tokens[2].pos in ("AUX", "VERB"):
+        wants = "number"  # "How effective was the vaccine?", "How close was the race?": a measure
     if wants == "money":  # "how much rain / water / land": an amount of that thing, not necessarily money
         for i, t in enumerate(tokens[:-2]):
             if t.text.lower() == "how" and tokens[i + 1].text.lower() == "much" and tokens[i + 2].pos == "NOUN":
@@ -190,8 +225,9 @@ def analyse_question(question: str, previous: str | None = None) -> QuestionInfo
         if re.fullmatch(r"(?:19|20)\d\d|[QqHh][1-4]", t.text):
             continue  # a year is checked as a year, not as a relation word
         relation.append(lem)
-    # "how old", "how far": the adjective asks for the number, it is not a word the answer repeats
-    if wants == "number" and (m := re.search(r"\bhow ([a-z]+)\b", low)) and m.group(1) != "many":
+    # "how old", "how far": the adjective asks for the number, it is not a word the answer repeats ("how effective"
+    # is: "67% effective")
+    if wants == "number" and (m := re.search(r"\bhow (old|far|big|large|tall|high|deep|fast)\b", low)):
         relation = [r for r in relation if r != m.group(1)]
     # "which countries", "what date": the noun after which/what names the kind of answer, not the relation
     for i, t in enumerate(tokens[:-1]):
@@ -231,10 +267,10 @@ def analyse_question(question: str, previous: str | None = None) -> QuestionInfo
         predicate = root.lemma
         ri = tokens.index(root)
         particle = next((t.text.lower() for t in tokens if t.head == ri and t.dep == "prt"), "")
-    elif (m := re.match(r"^\s*what(?:'s| is| was| are| were) the ([a-z\-]+)\b", low)) and wants in ("any", "entity"):
-        head = analyse(m.group(1)).tokens[0].lemma  # "What was the outcome of ...": the asked attribute
-        if head in relation:
-            predicate = head
+    elif (head := _attribute_head(q, tokens, names)) and wants in ("any", "entity") and head in relation:
+        predicate = head  # "What was the outcome of ...", "What was Kestrel's net income": the asked attribute
+    elif verb := _verb_after_subject(low, tokens, names, relation):
+        predicate = verb  # "Why did the Herons fire coach Abara?": the word after the subject is the verb
     years = years_in(q)
     subject = ""
     if predicate and root is not None:
