@@ -48,7 +48,7 @@ class Thresholds:
     predicate_bonus: float = 0.0  # the question's main verb is in the candidate
     untyped_needs_predicate: bool = True  # why/how/yes-no/what questions need their main verb in the candidate
     who_needs_predicate: bool = False  # who/which questions need their main verb in the candidate
-    predicate_dense: float = 0.7  # ... unless the candidate is at least this similar to the question
+    predicate_dense: float = 0.8  # ... unless the candidate is at least this similar to the question
     withheld_margin: float = 0.0  # a withholding sentence wins over an answer that scores less than this above it
     no_headlines: bool = True  # a headline is never the answer sentence (it is a summary, often cut short)
     who_predicate_somewhere: bool = False  # who/which: abstain when no retrieved sentence has the main verb
@@ -196,6 +196,8 @@ def gather(question: str, passages: list[Passage], original, embed, *, asked: st
             withheld = True
         if info.wants == "person" and not a.labelled({"PERSON"}) and UNNAMED_SOURCE.search(sp.text):
             withheld = True  # "..., a NATO official told Reuters": the source is not named
+        if info.wants == "person" and _anonymous_role(info, sp.text):
+            withheld = True  # "Who was the official who ...?" against "An official, who requested anonymity, ..."
         other_years = set(re.findall(r"(?<![\d,.])(?:19|20)\d\d(?![\d,])", sp.text)) - set(info.years)
         year_ok = [y in sp.text or (y in (sp.date or "") and not other_years) for y in info.years]
         years = all(year_ok) if len(info.years) <= 1 else any(year_ok)  # "in 2023 and 2024": one per article
@@ -286,6 +288,16 @@ def _role_swap(info: QuestionInfo, a: Analysis) -> bool:
                     else:
                         other_subject = True
     return other_subject and not own_subject
+
+
+def _anonymous_role(info: QuestionInfo, text: str) -> bool:
+    """The person a who-question asks for by role is the one the sentence keeps anonymous: a relation word of the
+    question stands just before "who asked not to be named" / "speaking on condition of anonymity"."""
+    for m in ANONYMOUS.finditer(text):
+        before = fold(text[max(0, m.start() - 60):m.start()])
+        if any(re.search(rf"\b{re.escape(r)}s?\b", before) for r in info.relation if not r.isdigit()):
+            return True
+    return False
 
 
 def _is_pair(sp: Span) -> bool:

@@ -83,6 +83,24 @@ def test_the_asked_attribute_stands_in_for_a_light_verb():
     assert analyse_question("What was the attendance at the final?").focus == ["attendance"]  # "Attendance: 41,203"
 
 
+def test_the_verb_after_a_named_subject_is_the_predicate_even_when_tagged_as_a_noun():
+    assert analyse_question("Why did the Toronto Lakeshore Herons fire coach Marcus Abara?").predicate == "fire"
+    # a possessive subject is followed by its noun, not by a verb
+    assert analyse_question("How did Kestrel's share price react to its results?").predicate != "share"
+
+
+def test_the_attribute_of_a_named_owner_is_what_the_answer_must_state():
+    assert analyse_question("What was Kestrel Foods' net income in the third quarter?").predicate == "income"
+    assert analyse_question("What was the vote count in the Senate?").predicate == "vote"
+    assert analyse_question("What are the key sector allocations in the budget?").predicate == ""  # a list
+
+
+def test_how_with_an_adjective_asks_for_a_measure_and_keeps_the_adjective():
+    info = analyse_question("How effective was the vaccine in the phase 3 trial?")
+    assert info.wants == "number" and "effective" in info.relation  # "67.3% effective" repeats it
+    assert "old" not in analyse_question("How old is the defendant?").relation
+
+
 def test_quarters_and_halves_are_read_in_their_written_forms():
     from rag.question import periods_in
 
@@ -169,6 +187,8 @@ Attendance: 41,203
 Harbour City declined to say how much prize money the players would share.
 
 A person familiar with the club's plans, who asked not to be named, said the manager would be offered a new contract.
+
+A Harbour City official, who requested anonymity because he was not authorised to comment, said coach Ana Ruiz would stay.
 """
 
 DEAL = """Hoshizora to buy majority of Sarangi Logistics
@@ -230,6 +250,8 @@ def test_answerable_questions_are_answered_and_cited(news_pipeline, question, fa
     "How many buildings were damaged by the rain?",                   # a count, but of fans, not buildings
     "Why was Marlowe sent off?",                                      # she sent the ball, nobody sent her off
     "How old is Leah Brandt?",                                        # the age in the next sentence is another's
+    "Who was the Harbour City official who said the coach would stay?",  # the official is anonymous
+    "Why did Harbour City sack Ines Marlowe?",                        # a false premise: the verb is nowhere
 ])
 def test_near_misses_abstain_without_sources(news_pipeline, question):
     answer = news_pipeline.ask(question)
