@@ -8,7 +8,8 @@ Dates without a year ("on Monday", "January 4"), relative dates and two-digit ye
 The date comes from the metadata (front matter, ``<meta>``, ``<time>``: :func:`parse_date`), else from the top
 of the text (:func:`text_date`): a "Published:" line, a dateline ("TORONTO, 8 October 2024 — ...", "WASHINGTON
 (AP) — Oct. 14, 2024"), a short date line ("Tue 8 Oct 2024 14.05 BST", "2024-10-14", "14/10/2024" when the order
-is unambiguous), else an "Updated:" line.
+is unambiguous), else an "Updated:" line, else a dateline without a year ("CHICAGO, Oct. 31 —") dated by the first full date
+near it ("the quarter ended Sept. 30, 2024").
 
 This is the date of the *article* (``Document.date``, ``YYYY-MM-DD``), found at load time. It is not
 :mod:`rag.dates`, which resolves *relative* dates inside the text ("on Monday", "last week") against this
@@ -116,6 +117,23 @@ def dateline_date(line: str) -> str | None:
     return None
 
 
+_YEARLESS_RE = re.compile(rf"({_MONTH_RE})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!,?\s+\d{{4}})", re.I)
+
+
+def _yearless_dateline(line: str, dated: list[str]) -> str | None:
+    """An AP-style dateline without a year ("CHICAGO, Oct. 31 — ...") takes the year that puts it within three
+    months of the first full date near the top of the story ("the quarter ended Sept. 30, 2024"); else none."""
+    m = _DATELINE_RE.match(line[:160])
+    ym = next((x for x in _YEARLESS_RE.finditer(line, 1, m.end() + 8)), None) if m else None
+    if not ym or not dated or not re.match(r"\s*[—–-]", line[ym.end():]):
+        return None
+    first = _date.fromisoformat(dated[0])
+    month, day = _MONTHS[ym.group(1).lower()], int(ym.group(2))
+    options = [iso for y in (first.year - 1, first.year, first.year + 1) if (iso := _valid(y, month, day))]
+    best = min(options, key=lambda iso: abs((_date.fromisoformat(iso) - first).days), default=None)
+    return best if best and abs((_date.fromisoformat(best) - first).days) <= 92 else None
+
+
 def text_date(entries: list[Line], keep: list[bool]) -> str | None:
     """The article's date from the top of the text: a "Published:" line, else a dateline or a short date line,
     else an "Updated:" line. Looks at the first 15 lines, up to the second paragraph."""
@@ -138,4 +156,8 @@ def text_date(entries: list[Line], keep: list[bool]) -> str | None:
             paragraphs += 1
             if paragraphs >= 2:
                 break
+    if not (published or dateline or updated):
+        top = [ln.core for i, ln in enumerate(entries[:15]) if keep[i]]
+        dated = [iso for ln in top for _, _, iso in _date_matches(ln)]
+        dateline = next((d for ln in top if (d := _yearless_dateline(ln, dated))), None)
     return published or dateline or updated

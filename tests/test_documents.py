@@ -772,3 +772,13 @@ def test_title_from_first_sentence_leaves_out_the_dateline():
     doc = parse_document("d.txt", "BATON ROUGE, La. (AP) — Jurors heard the case on Tuesday. It lasted a day.\n")
     assert doc.title == "Jurors heard the case on Tuesday."
     assert doc.date is None
+
+
+def test_a_dateline_without_a_year_takes_the_year_of_the_nearest_full_date():
+    body = "The snack maker said net income for the quarter ended {}, rose to $402 million.\n"
+    raw = "Kestrel beats forecasts\n\nCHICAGO, Oct. 31 — Kestrel Foods reported a rise in profit on Thursday.\n\n"
+    assert parse_document("d.txt", raw + body.format("Sept. 30, 2024")).date == "2024-10-31"
+    assert parse_document("d.txt", raw.replace("Oct. 31", "Jan. 5") + body.format("Dec. 28, 2024")).date == "2025-01-05"
+    assert parse_document("d.txt", raw + body.format("Sept. 30, 2019")).date == "2019-10-31"
+    assert parse_document("d.txt", raw).date is None  # no full date to take the year from: not guessed
+    assert parse_document("d.txt", raw + body.format("March 30, 2024")).date is None  # seven months apart
