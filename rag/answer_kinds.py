@@ -43,6 +43,12 @@ UNNAMED_SOURCE = re.compile(r"\b(?:a|an|one|two|three|several)\s+(?:[\w’'\-]+,
                              re.IGNORECASE)
 
 
+_BEARING = r"(?:north|south|east|west|north-?east|north-?west|south-?east|south-?west)(?:ern)?"
+_RELATIVE_PLACE = re.compile(
+    rf"\b\d[\d,.]*\s*(?:km|kilometres?|kilometers?|miles?|mi|metres?|meters?|m|nautical miles)\s+(?:to the\s+)?"
+    rf"{_BEARING}\s+of\b|\b(?:just|off|on the)\s+{_BEARING}\s+(?:of|coast|edge|outskirts|bank)\b", re.IGNORECASE)
+
+
 def value_in(a: Analysis, wants: str, info: QuestionInfo | None) -> bool:
     """Whether the analysed text holds a value of kind ``wants`` that the question did not already give."""
     asked = fold(info.text) if info else ""
@@ -77,6 +83,8 @@ def value_in(a: Analysis, wants: str, info: QuestionInfo | None) -> bool:
             if not inside_date and new(m.group(0)) and not re.fullmatch(r"(?:19|20)\d\d", m.group(0)):
                 return True
         return False
+    if wants == "place" and _RELATIVE_PLACE.search(a.text):
+        return True  # "about 340 km west of the Irish coast", "north of the city": a place given by its bearings
     if wants in ("person", "place", "entity"):
         labels = {"person": {"PERSON", "ORG", "NORP", "GPE"}, "place": {"GPE", "LOC", "FAC", "ORG"},
                   "entity": {"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART",

@@ -130,6 +130,7 @@ def test_an_elliptic_follow_up_keeps_the_kind_of_answer_of_the_previous_question
     ("The deal is worth Rs 5,000 crore.", "money"), ("Operating profit was 200bn yen.", "money"),
     ("The plant costs €3bn.", "money"), ("The state borrowed ₦50bn.", "money"), ("It raised R$3.4 billion.", "money"),
     ("Turnout: 41.3%", "percent"), ("Attendance: 41,203", "number"), ("Sipho Dlamini, a 34-year-old paramedic", "number"),
+    ("It surveyed an extinct underwater volcano about 340 km west of the coast.", "place"),
 ])
 def test_values_are_recognised_in_many_formats(text, wants):
     assert has_answer_type(text, wants)
@@ -140,6 +141,7 @@ def test_values_are_recognised_in_many_formats(text, wants):
     ("They met on 3 January 2022.", "number"),
     ("Blinken visits Kyiv this week.", "duration"),
     ("The club's chairman praised the players.", "money"),
+    ("Shares fell 3% as the company moved west of its forecast range.", "place"),  # a bearing needs a distance
 ])
 def test_a_value_of_another_kind_is_not_an_answer(text, wants):
     assert not has_answer_type(text, wants)
