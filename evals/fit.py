@@ -38,7 +38,7 @@ def _pipeline(es: EvalSet, home: Path):
 
 def collect(es: EvalSet, items: list[dict], home: Path) -> list[dict]:
     """Per item: the question analysis, the candidates with their features, or the early abstention."""
-    from rag.evidence import gather
+    from rag.evidence import gather, gather_parts
     from rag.guard import is_refusal_request
 
     p = _pipeline(es, home)
@@ -56,7 +56,8 @@ def collect(es: EvalSet, items: list[dict], home: Path) -> list[dict]:
         previous = next((m["content"] for m in reversed(history) if m["role"] == "user"), None)
         info, cands, early = gather(qq, passages, p.index.original_text, p.index.embeddings.embed_cached, asked=q,
                                     previous=previous)
-        rows.append({"item": it, "info": info, "cands": cands, "early": early})
+        parts = gather_parts(qq, passages, p.index.original_text, p.index.embeddings.embed_cached) if early is None else []
+        rows.append({"item": it, "info": info, "cands": cands, "early": early, "parts": parts})
     return rows
 
 
@@ -68,7 +69,7 @@ def _across(q: str) -> bool:
 
 def simulate(rows: list[dict], th) -> dict:
     from rag.compose import compose_answer
-    from rag.evidence import decide
+    from rag.evidence import decide, decide_in_parts
 
     answerable = [r for r in rows if r["item"]["answerable"]]
     unanswerable = [r for r in rows if not r["item"]["answerable"]]
@@ -80,7 +81,7 @@ def simulate(rows: list[dict], th) -> dict:
         elif r["early"] is not None:
             ok = False
         else:
-            ev = decide(r["info"], r["cands"], th)
+            ev = decide_in_parts(decide(r["info"], r["cands"], th), r["cands"], r.get("parts") or [], th)
             ok = ev.ok
             if ok and it["answerable"]:
                 text, _ = compose_answer(ev)
@@ -143,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         ids = set(args.show)
         es = SETS["news"]
         rows = collect(es, [i for i in news if i["id"] in ids], home / "news")
-        from rag.evidence import decide
+        from rag.evidence import decide, decide_in_parts
 
         for r in rows:
             it = r["item"]

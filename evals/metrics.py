@@ -60,6 +60,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from rag.compose import NOT_COVERED
+
 __all__ = [
     "normalise", "content_words", "numbers", "lcs_len", "lcs_positions", "clauses", "strip_annotations",
     "split_sentences", "support",
@@ -287,6 +289,8 @@ def score_citations(text: str, quotes_by_n: Mapping[int, str]) -> CitationScores
     sentences: list[SentenceScore] = []
     links = precise_links = 0
     for sentence, cited, _own in split_sentences(text):
+        if not cited and sentence.strip().startswith(NOT_COVERED):
+            continue  # "The articles do not say: ..." states an absence; there is nothing to cite
         quotes = [quotes_by_n[n] for n in cited if n in quotes_by_n]
         claim = strip_annotations(sentence, quotes)
         lcs, nums = support(claim, quotes) if quotes else (0.0, False)

@@ -29,7 +29,8 @@ from .text import analyse, fold, name_matches
 from .line_shapes import BULLET
 from .types import Citation
 
-__all__ = ["compose_answer", "answer_shape", "asks_across_articles", "yes_no_lead", "question_parts"]
+__all__ = ["compose_answer", "answer_shape", "asks_across_articles", "yes_no_lead", "question_parts", "NOT_COVERED",
+           "not_covered"]
 
 _MULTI = re.compile(r"\b(articles|different|reports|across|each|both|compare|sources)\b", re.IGNORECASE)
 _ACROSS = re.compile(r"\b(articles|different reports|across|compare|sources)\b", re.IGNORECASE)
@@ -100,7 +101,16 @@ def compose_answer(evidence: Evidence) -> tuple[str, list[Citation]]:
         if n == 1 and lead:
             sentence = f"{lead}, {sentence[:1].lower() + sentence[1:] if _lower_ok(sentence) else sentence}"
         parts.append(attach_marker(sentence, n))
+    parts += [not_covered(p) for p in evidence.uncovered]
     return " ".join(parts), citations
+
+
+NOT_COVERED = 'The articles do not say: "'
+
+
+def not_covered(part: str) -> str:
+    """The sentence that says a part of the question is not answered: a statement of absence, so it cites nothing."""
+    return f'{NOT_COVERED}{part[:1].upper() + part[1:].rstrip(" ?")}?"'
 
 
 def _lower_ok(sentence: str) -> bool:
@@ -154,7 +164,10 @@ def _states(sp: Span) -> bool:
 def _for_parts(evidence: Evidence, parts: tuple[str, ...], best: Span) -> list[Span]:
     """The best span for each part of a two-part question; a part nothing answers is left out."""
     picked: list[Span] = []
+    uncovered = {" ".join(p.split()) for p in evidence.uncovered}
     for i, part in enumerate(parts):
+        if " ".join(part.split()) in uncovered:
+            continue  # said to be uncovered after the answer
         sub = analyse_question(part)
         chosen = None
         for score, sp in evidence.ranked:

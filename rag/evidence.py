@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from .answer_kinds import ANONYMOUS, NOT_DISCLOSED, UNNAMED_SOURCE, has_answer_type, value_in
 from .citations import Span, candidate_spans
-from .question import QuestionInfo, analyse_question, periods_in, term_matches
+from .question import QuestionInfo, analyse_question, periods_in, question_parts, term_matches
 from .text import Analysis, analyse_many, cased_names, fold, name_matches, subtree_text
 from .types import Passage
 
@@ -54,6 +54,7 @@ class Thresholds:
     who_predicate_somewhere: bool = False  # who/which: abstain when no retrieved sentence has the main verb
     needs_focus: bool = True      # "how many buildings": a sentence without buildings does not qualify
     relation_without_predicate: float = 0.7  # untyped: the main verb may be paraphrased if this much else matches
+    part_dense: float = 0.5       # one part of a two-part question answered alone: cosine floor of its sentence
 
 
 THRESHOLDS = Thresholds()
@@ -69,6 +70,7 @@ class Evidence:
     qualifying: list[tuple[float, Span]] = field(default_factory=list)  # candidates that answer the question
     named: set[tuple[str, int, int]] = field(default_factory=set)  # candidates naming the question's names
     features: dict[tuple[str, int, int], dict] = field(default_factory=dict)  # per candidate, for diagnosis
+    uncovered: list[str] = field(default_factory=list)  # parts of a two-part question no passage answers
 
 
 def _lemma_set(a: Analysis) -> set[str]:
@@ -242,6 +244,47 @@ def decide(info: QuestionInfo, candidates: list[Candidate], th: Thresholds = THR
     return ev
 
 
+def decide_in_parts(whole: Evidence, candidates: list[Candidate],
+                    parts: list[tuple[str, QuestionInfo, list[Candidate], Evidence | None]],
+                    th: Thresholds = THRESHOLDS) -> Evidence:
+    """Each part of a two-part question ("Who was missing, and who scored the winner?") checked as its own question.
+    The parts nothing answers are named in ``uncovered`` so the answer says so instead of filling them with the
+    nearest sentence; a question the passages do not answer as a whole is answered when one part clearly is."""
+    if len(parts) < 2:
+        return whole
+    decided = [(part, decide(info, cands, th) if early is None else early) for part, info, cands, early in parts]
+    if whole.ok:
+        uncovered = [part for part, ev in decided if not ev.ok]
+        if len(uncovered) < len(decided):  # "who refereed" in "Who was sent off, and who refereed?": not covered
+            whole.uncovered = uncovered
+        return whole
+    answered = [ev for _, ev in decided if ev.ok and _clear_answer(ev, th)]
+    if not answered:
+        return whole
+    qualifying = sorted((q for ev in answered for q in ev.qualifying), key=lambda x: -x[0])
+    named = {(c.span.source, c.span.start, c.span.end) for c in candidates if c.names_here}
+    for ev in answered:
+        named |= ev.named
+    return Evidence(True, "", whole.ranked, whole.info, qualifying=qualifying, named=named, features=whole.features,
+                    uncovered=[part for part, ev in decided if not ev.ok])
+
+
+def _clear_answer(ev: Evidence, th: Thresholds) -> bool:
+    """A part is a fragment ("what did it say each time"), so its best sentence needs both signals, similarity and
+    the part's own relation words, where a whole question may qualify on either."""
+    s, sp = ev.qualifying[0]
+    f = ev.features[(sp.source, sp.start, sp.end)]
+    return f["dense"] >= th.part_dense and f["rel"] >= th.min_relation_any
+
+
+def gather_parts(question: str, passages: list[Passage], original, embed, near_chars: int = THRESHOLDS.near_chars):
+    """Each part of a two-part question analysed as its own question: ``[(part, info, candidates, early), ...]``."""
+    parts = question_parts(question)
+    if len(parts) < 2:
+        return []
+    return [(part, *gather(part, passages, original, embed, near_chars=near_chars)) for part in parts]
+
+
 def assess_evidence(question: str, passages: list[Passage], original, embed, *, asked: str | None = None,
                     previous: str | None = None, thresholds: Thresholds = THRESHOLDS) -> Evidence:
     """Rank the candidate sentences of ``passages`` for ``question`` and decide whether they answer it.
@@ -251,7 +294,11 @@ def assess_evidence(question: str, passages: list[Passage], original, embed, *, 
     ``embed(texts) -> np.ndarray`` gives L2-normalised vectors."""
     info, candidates, early = gather(question, passages, original, embed, asked=asked, previous=previous,
                                      near_chars=thresholds.near_chars)
-    return early if early is not None else decide(info, candidates, thresholds)
+    if early is not None:
+        return early
+    whole = decide(info, candidates, thresholds)
+    return decide_in_parts(whole, candidates, gather_parts(question, passages, original, embed, thresholds.near_chars),
+                           thresholds)
 
 
 def _states_predicate(info: QuestionInfo, a: Analysis, lemmas: set[str]) -> bool:

@@ -70,6 +70,14 @@ def test_an_unsupported_sentence_fails_on_words_and_on_numbers():
     assert cs.recall == 0.0
 
 
+def test_saying_a_part_is_not_covered_needs_no_citation_but_other_uncited_sentences_count():
+    said = "Dmytro Kuleba warned of a systemic aggravation of the security situation in Ukraine's east and Crimea [1]."
+    cs = M.score_citations(said + ' The articles do not say: "Who answered him?"', {1: KULEBA.quote})
+    assert cs.recall == 1.0 and len(cs.sentences) == 1
+    cs = M.score_citations(said + " NATO answered him at once.", {1: KULEBA.quote})
+    assert cs.recall == 0.5
+
+
 def test_recall_and_precision_per_sentence_and_per_link():
     text = ("Borrell will begin a visit to Ukraine on January 4 [1]. "
             "Kuleba warned of a systemic aggravation in the east and Crimea [1][2]. "

@@ -264,3 +264,19 @@ def test_near_misses_abstain_without_sources(news_pipeline, question):
 def test_the_question_is_analysed_offline_from_a_checked_model():
     a = analyse("Ines Marlowe scored for Harbour City on Oct. 12, 2024.")
     assert {"PERSON", "DATE"} <= {e.label for e in a.entities}
+
+
+@pytest.mark.parametrize("question,fact,uncovered", [
+    ("Who was sent off for Northgate, and who refereed the match?", "Brandt", "Who refereed the match?"),
+    ("How many warehouses does Sarangi operate, and who is its chief executive?", "140", "Who is its chief executive?"),
+])
+def test_a_part_of_a_question_the_articles_do_not_cover_is_named_not_filled(news_pipeline, question, fact, uncovered):
+    answer = news_pipeline.ask(question)
+    assert not answer.abstained and fact in answer.text
+    assert answer.text.endswith(f'The articles do not say: "{uncovered}"')
+    assert len(answer.citations) == 1  # no sentence stands in for the part nobody answers
+
+
+def test_a_question_no_part_of_which_is_covered_abstains(news_pipeline):
+    answer = news_pipeline.ask("Who refereed the match, and who is the chief executive of Sarangi?")
+    assert answer.abstained and answer.citations == []
