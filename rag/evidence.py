@@ -23,9 +23,10 @@ import re
 from dataclasses import dataclass, field
 
 from .answer_kinds import ANONYMOUS, NOT_DISCLOSED, UNNAMED_SOURCE, has_answer_type, value_in
+from .candidate_checks import anonymous_role, is_pair, lemma_set, role_swap, states_predicate
 from .citations import Span, candidate_spans
 from .question import QuestionInfo, analyse_question, periods_in, question_parts, term_matches
-from .text import Analysis, analyse_many, cased_names, fold, name_matches, subtree_text
+from .text import analyse_many, cased_names, name_matches
 from .types import Passage
 
 _SETTING_LABELS = {"GPE", "LOC", "NORP", "FAC", "EVENT", "DATE"}
@@ -71,19 +72,6 @@ class Evidence:
     named: set[tuple[str, int, int]] = field(default_factory=set)  # candidates naming the question's names
     features: dict[tuple[str, int, int], dict] = field(default_factory=dict)  # per candidate, for diagnosis
     uncovered: list[str] = field(default_factory=list)  # parts of a two-part question no passage answers
-
-
-def _lemma_set(a: Analysis) -> set[str]:
-    out = set()
-    toks = a.tokens
-    for i, t in enumerate(toks):
-        if t.pos in ("PUNCT", "SPACE"):
-            continue
-        if i >= 2 and toks[i - 1].text == "-" and toks[i - 2].pos == "NUM":
-            continue  # "a 14-match run" is a run, not a match
-        out.add(t.lemma)
-        out.add(fold(t.text))
-    return out
 
 
 @dataclass
@@ -170,7 +158,7 @@ def gather(question: str, passages: list[Passage], original, embed, *, asked: st
         return info, [], Evidence(False, "the question names things the articles don't mention", info=info,
                                   missing=missing)
     analyses = analyse_many([sp.text for sp in spans])
-    lemma_sets = [_lemma_set(a) for a in analyses]
+    lemma_sets = [lemma_set(a) for a in analyses]
     n = len(spans)
     idf = {}
     for rel in dict.fromkeys(info.relation):
@@ -198,7 +186,7 @@ def gather(question: str, passages: list[Passage], original, embed, *, asked: st
             withheld = True
         if info.wants == "person" and not a.labelled({"PERSON"}) and UNNAMED_SOURCE.search(sp.text):
             withheld = True  # "..., a NATO official told Reuters": the source is not named
-        if info.wants == "person" and _anonymous_role(info, sp.text):
+        if info.wants == "person" and anonymous_role(info, sp.text):
             withheld = True  # "Who was the official who ...?" against "An official, who requested anonymity, ..."
         other_years = set(re.findall(r"(?<![\d,.])(?:19|20)\d\d(?![\d,])", sp.text)) - set(info.years)
         year_ok = [y in sp.text or (y in (sp.date or "") and not other_years) for y in info.years]
@@ -209,8 +197,8 @@ def gather(question: str, passages: list[Passage], original, embed, *, asked: st
         out.append(Candidate(
             sp, float(d), rel, names_near, names_here,
             not context_names or any(name_matches(nm, near) for nm in context_names),
-            all(term_matches(f, ls) for f in info.focus), value, withheld, _is_pair(sp),
-            not info.predicate or _states_predicate(info, a, ls), years, _role_swap(info, a),
+            all(term_matches(f, ls) for f in info.focus), value, withheld, is_pair(sp),
+            not info.predicate or states_predicate(info, a, ls), years, role_swap(info, a),
             bool(sp.title) and " ".join(sp.text.split()) == " ".join(sp.title.split())))
     return info, out, None
 
@@ -299,53 +287,3 @@ def assess_evidence(question: str, passages: list[Passage], original, embed, *, 
     whole = decide(info, candidates, thresholds)
     return decide_in_parts(whole, candidates, gather_parts(question, passages, original, embed, thresholds.near_chars),
                            thresholds)
-
-
-def _states_predicate(info: QuestionInfo, a: Analysis, lemmas: set[str]) -> bool:
-    """The question's main verb is in the sentence, with its particle when it has one ("sent *off*" is not "send the
-    ball into the net")."""
-    if not term_matches(info.predicate, lemmas):
-        return False
-    if not info.particle:
-        return True
-    toks = a.tokens
-    return any(term_matches(info.predicate, {t.lemma}) and any(u.text.lower() == info.particle for u in toks[i + 1:i + 4])
-               for i, t in enumerate(toks))
-
-
-def _role_swap(info: QuestionInfo, a: Analysis) -> bool:
-    """The sentence has the question's verb but another relation: "Who did Northgate beat?" against "Harbour City
-    beat Northgate" (the question's subject is the object here), or "Why was Marlowe sent off?" against "Brandt was
-    sent off" (another named subject, and none of the verb's uses has the question's)."""
-    if not info.subject or not info.predicate:
-        return False
-    toks = a.tokens
-    other_subject = own_subject = False
-    for i, t in enumerate(toks):
-        if t.pos == "VERB" and term_matches(info.predicate, {t.lemma}):
-            for j, u in enumerate(toks):
-                if u.head != i:
-                    continue
-                if u.dep in ("dobj", "pobj") and name_matches(info.subject, u.text, label="PERSON"):
-                    return True
-                if u.dep in ("nsubj", "nsubjpass") and u.pos == "PROPN":
-                    phrase = subtree_text(a, j)  # "the Ogun State House of Assembly", not "House"
-                    if name_matches(info.subject, phrase, label="PERSON"):
-                        own_subject = True
-                    else:
-                        other_subject = True
-    return other_subject and not own_subject
-
-
-def _anonymous_role(info: QuestionInfo, text: str) -> bool:
-    """The person a who-question asks for by role is the one the sentence keeps anonymous: a relation word of the
-    question stands just before "who asked not to be named" / "speaking on condition of anonymity"."""
-    for m in ANONYMOUS.finditer(text):
-        before = fold(text[max(0, m.start() - 60):m.start()])
-        if any(re.search(rf"\b{re.escape(r)}s?\b", before) for r in info.relation if not r.isdigit()):
-            return True
-    return False
-
-
-def _is_pair(sp: Span) -> bool:
-    return bool(re.search(r"[.!?][\"”’)]?\s+[A-Z“\"]", sp.text.strip()[:-1]))
