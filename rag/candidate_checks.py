@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import re
 
-from .answer_kinds import ANONYMOUS
+from .answer_kinds import ANONYMOUS, NOT_DISCLOSED
 from .citations import Span
 from .question import QuestionInfo, term_matches
-from .text import Analysis, fold, name_matches, subtree_text
+from .text import Analysis, analyse, fold, name_matches, subtree_text
 
-__all__ = ["lemma_set", "states_predicate", "role_swap", "anonymous_role", "is_pair"]
+__all__ = ["lemma_set", "states_predicate", "role_swap", "anonymous_role", "withholds_verb", "is_pair"]
 
 
 def lemma_set(a: Analysis) -> set[str]:
@@ -71,6 +71,14 @@ def anonymous_role(info: QuestionInfo, text: str) -> bool:
         if any(re.search(rf"\b{re.escape(r)}s?\b", before) for r in info.relation if not r.isdigit()):
             return True
     return False
+
+
+def withholds_verb(info: QuestionInfo, text: str) -> bool:
+    """The sentence says the asked verb's detail was withheld: "It declined to say whether it had *paid* the
+    attackers" for "Did Quillpay pay the hackers?". The articles then say the answer is not known, whatever value
+    another sentence holds ("a payments app", "5%")."""
+    m = NOT_DISCLOSED.search(text)
+    return bool(m and info.predicate and term_matches(info.predicate, lemma_set(analyse(text[m.start():]))))
 
 
 def is_pair(sp: Span) -> bool:

@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 
 from .answer_kinds import ANONYMOUS, NOT_DISCLOSED, UNNAMED_SOURCE, has_answer_type, value_in
-from .candidate_checks import anonymous_role, is_pair, lemma_set, role_swap, states_predicate
+from .candidate_checks import anonymous_role, is_pair, lemma_set, role_swap, states_predicate, withholds_verb
 from .citations import Span, candidate_spans
 from .question import QuestionInfo, analyse_question, periods_in, question_parts, term_matches
 from .text import analyse_many, cased_names, name_matches
@@ -90,6 +90,7 @@ class Candidate:
     years: bool = True      # the question's years are in the sentence, or are the article's date
     role_swap: bool = False  # the question's subject is the *object* of the same verb here (who beat whom)
     headline: bool = False  # the candidate is the article's title
+    withholds_asked: bool = False  # it says the asked verb's detail was withheld ("declined to say how much it would borrow")
 
     def score(self, th: Thresholds) -> float:
         s = th.w_dense * self.dense + (1 - th.w_dense) * self.relation - 0.01 * (self.span.passage_rank - 1)
@@ -188,6 +189,7 @@ def gather(question: str, passages: list[Passage], original, embed, *, asked: st
             withheld = True  # "..., a NATO official told Reuters": the source is not named
         if info.wants == "person" and anonymous_role(info, sp.text):
             withheld = True  # "Who was the official who ...?" against "An official, who requested anonymity, ..."
+        withholds_asked = withheld and withholds_verb(info, sp.text)
         other_years = set(re.findall(r"(?<![\d,.])(?:19|20)\d\d(?![\d,])", sp.text)) - set(info.years)
         year_ok = [y in sp.text or (y in (sp.date or "") and not other_years) for y in info.years]
         years = all(year_ok) if len(info.years) <= 1 else any(year_ok)  # "in 2023 and 2024": one per article
@@ -199,7 +201,7 @@ def gather(question: str, passages: list[Passage], original, embed, *, asked: st
             not context_names or any(name_matches(nm, near) for nm in context_names),
             all(term_matches(f, ls) for f in info.focus), value, withheld, is_pair(sp),
             not info.predicate or states_predicate(info, a, ls), years, role_swap(info, a),
-            bool(sp.title) and " ".join(sp.text.split()) == " ".join(sp.title.split())))
+            bool(sp.title) and " ".join(sp.text.split()) == " ".join(sp.title.split()), withholds_asked))
     return info, out, None
 
 
@@ -217,7 +219,8 @@ def decide(info: QuestionInfo, candidates: list[Candidate], th: Thresholds = THR
     if th.who_predicate_somewhere and info.wants in ("person", "entity") and info.predicate and not any(
             c.predicate for c in candidates):
         ev = Evidence(False, f"no passage says who or what did the asking verb ({info.predicate})", ranked, info)
-    elif withheld and (not qualifying or withheld[0][0] >= qualifying[0][0] - th.withheld_margin):
+    elif withheld and (not qualifying or withheld[0][0] >= qualifying[0][0] - th.withheld_margin) or any(
+            c.withholds_asked and c.names_near and c.years and not c.pair for c in candidates):
         ev = Evidence(False, "the articles say this was not disclosed or came from an unnamed source", ranked, info,
                       qualifying=qualifying)
     elif not qualifying:

@@ -188,6 +188,8 @@ Attendance: 41,203
 
 Harbour City declined to say how much prize money the players would share.
 
+Harbour City paid each player a £5,000 bonus after the semi-final. The club declined to say how much it had paid the manager.
+
 A person familiar with the club's plans, who asked not to be named, said the manager would be offered a new contract.
 
 A Harbour City official, who requested anonymity because he was not authorised to comment, said coach Ana Ruiz would stay.
@@ -254,6 +256,7 @@ def test_answerable_questions_are_answered_and_cited(news_pipeline, question, fa
     "How old is Leah Brandt?",                                        # the age in the next sentence is another's
     "Who was the Harbour City official who said the coach would stay?",  # the official is anonymous
     "Why did Harbour City sack Ines Marlowe?",                        # a false premise: the verb is nowhere
+    "How much did Harbour City pay the manager?",                     # declined to say, though a £5,000 is there
 ])
 def test_near_misses_abstain_without_sources(news_pipeline, question):
     answer = news_pipeline.ask(question)
