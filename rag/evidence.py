@@ -189,6 +189,9 @@ def gather(question: str, passages: list[Passage], original, embed, *, asked: st
             withheld = True  # "..., a NATO official told Reuters": the source is not named
         if info.wants == "person" and anonymous_role(info, sp.text):
             withheld = True  # "Who was the official who ...?" against "An official, who requested anonymity, ..."
+        if withheld and not names_near:  # "Their names have not been released" refers back to the story's subject
+            names_near = all(lab(nm) != "PERSON" and name_matches(nm, original(sp.source), label=lab(nm))
+                             for nm in info.names)
         withholds_asked = withheld and withholds_verb(info, sp.text)
         other_years = set(re.findall(r"(?<![\d,.])(?:19|20)\d\d(?![\d,])", sp.text)) - set(info.years)
         year_ok = [y in sp.text or (y in (sp.date or "") and not other_years) for y in info.years]

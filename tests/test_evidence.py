@@ -207,6 +207,20 @@ The deal is expected to close in March 2025, subject to regulatory approval.
 """
 
 
+OUTBREAK = """Two patients die in Legionnaires' outbreak
+
+TORONTO, 8 October 2024 — Two patients have died and nine others have fallen ill in an outbreak of Legionnaires' disease at Lakeshore Mercy Hospital, public health officials said on Tuesday.
+
+Investigators pointed to a decorative fountain in the hospital's main atrium as the likely source of the bacteria, which spread through water droplets in the air rather than from person to person.
+
+All of the patients had been admitted to the hospital for other conditions, officials said, and most were over 70. The 11 cases were identified over a period of 19 days, beginning on Sept. 17, and the fountain was shut off and drained on Oct. 4.
+
+The city's medical officer of health said the risk to the public was low and that the hospital remained open to visitors. Officials said a full report on the outbreak would be published early next year, once laboratory tests on water samples from the atrium, the kitchens and the cooling towers on the roof had been completed.
+
+The two patients who died were a 78-year-old man and an 84-year-old woman. Their names have not been released.
+"""
+
+
 @pytest.fixture(scope="module")
 def news_pipeline(tmp_path_factory):
     root = tmp_path_factory.mktemp("news")
@@ -214,6 +228,7 @@ def news_pipeline(tmp_path_factory):
     corpus.mkdir()
     (corpus / "match.txt").write_text(MATCH, encoding="utf-8")
     (corpus / "deal.txt").write_text(DEAL, encoding="utf-8")
+    (corpus / "outbreak.txt").write_text(OUTBREAK, encoding="utf-8")
     p = Pipeline(Settings.from_env({"RAG_HOME": str(root / "home"), "RAG_SEEDS_DIR": str(corpus),
                                     "RAG_ANSWER_MODE": "extractive"}))
     p.ingest([corpus])
@@ -283,3 +298,14 @@ def test_a_part_of_a_question_the_articles_do_not_cover_is_named_not_filled(news
 def test_a_question_no_part_of_which_is_covered_abstains(news_pipeline):
     answer = news_pipeline.ask("Who refereed the match, and who is the chief executive of Sarangi?")
     assert answer.abstained and answer.citations == []
+
+
+def test_a_withholding_sentence_refers_back_to_the_story_s_subject(news_pipeline):
+    from rag.evidence import gather
+
+    q = "What were the names of the two patients who died at Lakeshore Mercy Hospital?"
+    p = news_pipeline
+    info, cands, early = gather(q, p.retriever.search(q), p.index.original_text, p.index.embeddings.embed_cached)
+    withheld = [c for c in cands if c.span.text.strip() == "Their names have not been released."]
+    assert early is None and withheld and withheld[0].withheld
+    assert withheld[0].names_near  # the hospital is named paragraphs above, never near the sentence
