@@ -32,6 +32,7 @@ from .types import Passage
 _SETTING_LABELS = {"GPE", "LOC", "NORP", "FAC", "EVENT", "DATE"}
 _HOW_OLD = re.compile(r"^\s*(?:and\s+)?how old\b", re.IGNORECASE)
 _AGE = re.compile(r"\b\d{1,3}-year-old\b|\baged \d{1,3}\b|\b\d{1,3} years old\b|,\s\d{1,3}(?:,|\s*$)")
+_REFERS_BACK = re.compile(r"\b(?:he|she|it|they|him|her|his|its|their|them|this|that|these|those)\b", re.IGNORECASE)
 TYPED = ("date", "duration", "number", "money", "percent", "person", "place", "entity", "speech")
 __all__ = ["Evidence", "assess_evidence", "has_answer_type", "Thresholds", "THRESHOLDS", "NOT_DISCLOSED"]
 
@@ -247,10 +248,11 @@ def decide_in_parts(whole: Evidence, candidates: list[Candidate],
     if len(parts) < 2:
         return whole
     decided = [(part, decide(info, cands, th) if early is None else early) for part, info, cands, early in parts]
+    # a part that refers back ("how is *his* role described") cannot be judged alone: never said to be uncovered
+    missed = [part for part, ev in decided if not ev.ok and not _REFERS_BACK.search(part)]
     if whole.ok:
-        uncovered = [part for part, ev in decided if not ev.ok]
-        if len(uncovered) < len(decided):  # "who refereed" in "Who was sent off, and who refereed?": not covered
-            whole.uncovered = uncovered
+        if len(missed) < len(decided):  # "who refereed" in "Who was sent off, and who refereed?": not covered
+            whole.uncovered = missed
         return whole
     answered = [ev for _, ev in decided if ev.ok and _clear_answer(ev, th)]
     if not answered:
@@ -260,7 +262,7 @@ def decide_in_parts(whole: Evidence, candidates: list[Candidate],
     for ev in answered:
         named |= ev.named
     return Evidence(True, "", whole.ranked, whole.info, qualifying=qualifying, named=named, features=whole.features,
-                    uncovered=[part for part, ev in decided if not ev.ok])
+                    uncovered=missed)
 
 
 def _clear_answer(ev: Evidence, th: Thresholds) -> bool:

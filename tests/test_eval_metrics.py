@@ -57,6 +57,10 @@ def test_headlines_and_questions_as_answer_sentences_are_found():
     assert len(found) == 2 and found[0].startswith("NATO") and found[1].startswith("What is")
     # the same words under another citation's title are an ordinary sentence
     assert F.headline_or_question_sentences(f"{HEADLINE} [1].", [cite(1, "x", "Other title")]) == []
+    # the answer saying which part of the question the articles do not cover quotes that part; it is not one
+    said = 'Stoltenberg said the alliance would respond [1]. The articles do not say: "Who refereed the match?"'
+    assert F.headline_or_question_sentences(said, cits) == []
+    assert F.headline_or_question_sentences('Who refereed the match? [1]', cits) != []
 
 
 def test_answer_relevance_on_hand_examples():
