@@ -102,7 +102,7 @@ def headline_or_question_sentences(text: str, citations: Sequence[Any]) -> list[
     titles = {c.n: _squash(c.title or "") for c in citations}
     out = []
     for sentence, cited, _own in M.split_sentences(text):
-        if not cited and sentence.strip().startswith(M.NOT_COVERED):
+        if M.is_not_covered(sentence, cited):
             continue  # the pipeline's own "The articles do not say: "<part of the question>?"", not a quoted question
         bare = _unmarked(sentence).strip().rstrip("\"'”’)")
         if bare.endswith("?") or any(titles.get(n) and titles[n] == _squash(sentence) for n in cited):

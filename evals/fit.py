@@ -81,7 +81,7 @@ def simulate(rows: list[dict], th) -> dict:
         elif r["early"] is not None:
             ok = False
         else:
-            ev = decide_in_parts(decide(r["info"], r["cands"], th), r["cands"], r.get("parts") or [], th)
+            ev = decide_in_parts(decide(r["info"], r["cands"], th), r.get("parts") or [], th)
             ok = ev.ok
             if ok and it["answerable"]:
                 text, _ = compose_answer(ev)
@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         ids = set(args.show)
         es = SETS["news"]
         rows = collect(es, [i for i in news if i["id"] in ids], home / "news")
-        from rag.evidence import decide, decide_in_parts
+        from rag.evidence import decide
 
         for r in rows:
             it = r["item"]

@@ -60,7 +60,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rag.compose import NOT_COVERED
+from rag.compose import is_not_covered
 
 __all__ = [
     "normalise", "content_words", "numbers", "lcs_len", "lcs_positions", "clauses", "strip_annotations",
@@ -289,7 +289,7 @@ def score_citations(text: str, quotes_by_n: Mapping[int, str]) -> CitationScores
     sentences: list[SentenceScore] = []
     links = precise_links = 0
     for sentence, cited, _own in split_sentences(text):
-        if not cited and sentence.strip().startswith(NOT_COVERED):
+        if is_not_covered(sentence, cited):
             continue  # "The articles do not say: ..." states an absence; there is nothing to cite
         quotes = [quotes_by_n[n] for n in cited if n in quotes_by_n]
         claim = strip_annotations(sentence, quotes)

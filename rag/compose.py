@@ -30,7 +30,7 @@ from .line_shapes import BULLET
 from .types import Citation
 
 __all__ = ["compose_answer", "answer_shape", "asks_across_articles", "yes_no_lead", "question_parts", "NOT_COVERED",
-           "not_covered"]
+           "not_covered", "is_not_covered"]
 
 _MULTI = re.compile(r"\b(articles|different|reports|across|each|both|compare|sources)\b", re.IGNORECASE)
 _ACROSS = re.compile(r"\b(articles|different reports|across|compare|sources)\b", re.IGNORECASE)
@@ -111,6 +111,11 @@ NOT_COVERED = 'The articles do not say: "'
 def not_covered(part: str) -> str:
     """The sentence that says a part of the question is not answered: a statement of absence, so it cites nothing."""
     return f'{NOT_COVERED}{part[:1].upper() + part[1:].rstrip(" ?")}?"'
+
+
+def is_not_covered(sentence: str, cited) -> bool:
+    """Whether an answer sentence is :func:`not_covered`'s (uncited, so not a claim and not a quoted question)."""
+    return not cited and sentence.strip().startswith(NOT_COVERED)
 
 
 def _lower_ok(sentence: str) -> bool:

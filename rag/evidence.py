@@ -234,13 +234,12 @@ def decide(info: QuestionInfo, candidates: list[Candidate], th: Thresholds = THR
         ev = Evidence(False, f"no sentence answers it well enough (best score {qualifying[0][0]:.2f})", ranked, info,
                       qualifying=qualifying)
     else:
-        ev = Evidence(True, "", ranked, info, qualifying=qualifying, named=named)
-    ev.features = features
+        ev = Evidence(True, "", ranked, info, qualifying=qualifying)
+    ev.features, ev.named = features, named
     return ev
 
 
-def decide_in_parts(whole: Evidence, candidates: list[Candidate],
-                    parts: list[tuple[str, QuestionInfo, list[Candidate], Evidence | None]],
+def decide_in_parts(whole: Evidence, parts: list[tuple[str, QuestionInfo, list[Candidate], Evidence | None]],
                     th: Thresholds = THRESHOLDS) -> Evidence:
     """Each part of a two-part question ("Who was missing, and who scored the winner?") checked as its own question.
     The parts nothing answers are named in ``uncovered`` so the answer says so instead of filling them with the
@@ -258,7 +257,7 @@ def decide_in_parts(whole: Evidence, candidates: list[Candidate],
     if not answered:
         return whole
     qualifying = sorted((q for ev in answered for q in ev.qualifying), key=lambda x: -x[0])
-    named = {(c.span.source, c.span.start, c.span.end) for c in candidates if c.names_here}
+    named = set(whole.named)
     for ev in answered:
         named |= ev.named
     return Evidence(True, "", whole.ranked, whole.info, qualifying=qualifying, named=named, features=whole.features,
@@ -293,5 +292,4 @@ def assess_evidence(question: str, passages: list[Passage], original, embed, *, 
     if early is not None:
         return early
     whole = decide(info, candidates, thresholds)
-    return decide_in_parts(whole, candidates, gather_parts(question, passages, original, embed, thresholds.near_chars),
-                           thresholds)
+    return decide_in_parts(whole, gather_parts(question, passages, original, embed, thresholds.near_chars), thresholds)

@@ -99,7 +99,6 @@ def _attribute_head(q: str, tokens, names: list[str]) -> str:
                  q, re.IGNORECASE)
     if not m or (m.group("owner") and not any(n in m.group("owner") for n in names)):
         return ""
-    head = ""
     for t in tokens:
         if t.start < m.end():
             continue
@@ -107,7 +106,7 @@ def _attribute_head(q: str, tokens, names: list[str]) -> str:
             break
         if t.pos == "NOUN":
             return t.lemma
-    return head
+    return ""
 
 
 def _verb_after_subject(low: str, tokens, names: list[str], relation: list[str]) -> str:
