@@ -1,17 +1,21 @@
 """Checks of one candidate sentence against the question's analysis: its lemmas, whether it states the asked verb
 (with its particle), whether it holds the verb in another relation (another subject, the question's subject as
-the object), whether it keeps the asked person anonymous, whether it is two sentences. Used by rag.evidence."""
+the object), whether it keeps the asked person anonymous, whether its number counts the asked noun, whether it is
+a "label: value" line whose label is what the question asks, whether it is two sentences. Used by rag.evidence."""
 
 from __future__ import annotations
 
 import re
 
-from .answer_kinds import ANONYMOUS, NOT_DISCLOSED
+from .answer_kinds import ANONYMOUS, NOT_DISCLOSED, UNNAMED_SOURCE
 from .citations import Span
+from .line_shapes import is_label_value
 from .question import QuestionInfo, term_matches
+from .relations import counted
 from .text import Analysis, analyse, fold, name_matches, subtree_text
 
-__all__ = ["lemma_set", "states_predicate", "role_swap", "anonymous_role", "withholds_verb", "is_pair"]
+__all__ = ["lemma_set", "states_predicate", "role_swap", "anonymous_role", "withholds_verb", "is_pair", "is_withheld",
+           "counts_focus", "label_asked"]
 
 
 def lemma_set(a: Analysis) -> set[str]:
@@ -63,6 +67,18 @@ def role_swap(info: QuestionInfo, a: Analysis) -> bool:
     return other_subject and not own_subject
 
 
+def is_withheld(info: QuestionInfo, a: Analysis, text: str, value: bool, *, typed: bool) -> bool:
+    """The sentence says the asked thing was not disclosed, or gives it from a source it does not name."""
+    if NOT_DISCLOSED.search(text) and (not typed or not value):
+        return True
+    if info.wants in ("person", "entity") and not value and ANONYMOUS.search(text):
+        return True
+    if info.wants == "person" and not a.labelled({"PERSON"}) and UNNAMED_SOURCE.search(text):
+        return True  # "..., a NATO official told Reuters": the source is not named
+    # "Who was the official who ...?" against "An official, who requested anonymity, ..."
+    return info.wants == "person" and anonymous_role(info, text)
+
+
 def anonymous_role(info: QuestionInfo, text: str) -> bool:
     """The person a who-question asks for by role is the one the sentence keeps anonymous: a relation word of the
     question stands just before "who asked not to be named" / "speaking on condition of anonymity"."""
@@ -83,3 +99,23 @@ def withholds_verb(info: QuestionInfo, text: str) -> bool:
 
 def is_pair(sp: Span) -> bool:
     return bool(re.search(r"[.!?][\"”’)]?\s+[A-Z“\"]", sp.text.strip()[:-1]))
+
+
+_KIND_NOUNS = {"date", "day", "time", "year", "month", "number", "amount", "figure", "value", "name"}  # the asked kind
+
+
+def label_asked(info: QuestionInfo, text: str) -> bool:
+    """A "label: value" line whose label is the asked noun or verb: "Turnout: 41.3%" for "What was the turnout",
+    "Displaced: about 4,200" for "how many people were displaced". The article's own table row for the question
+    (alone, or after the line naming its record)."""
+    asked = [w for w in list(info.focus) + [info.predicate] if w and w not in _KIND_NOUNS]
+    for line in text.strip().split("\n"):  # a pair: the record's name line and its row
+        if is_label_value(line) and any(term_matches(w, lemma_set(analyse(line.split(":", 1)[0]))) for w in asked):
+            return True
+    return False
+
+
+def counts_focus(info: QuestionInfo, a: Analysis, text: str) -> bool:
+    """For "how many X": a number in the sentence counts X ("won 48,215 votes"), or the sentence is X's table row
+    ("Registered voters: 194,400"). "Two weeks before voters choose" has voters and numbers, but no count of them."""
+    return any(term_matches(f, nouns) for f in info.focus for nouns in counted(a, words=True).values()) or label_asked(info, text)

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .lexicon import numbers_in, tokenize
+from .line_shapes import is_label_value
 from .relations import conflict
 from .sentences import MARKER, MARKER_GROUP, split_cited
 from .text import names_in
@@ -55,14 +56,37 @@ def candidate_spans(passages: list[Passage], original: Callable[[str], str], *, 
     for p in passages:
         text = original(p.source)
         sents = [s for s in p.chunk.sentences if 0 <= s[0] < s[1] <= len(text)]
+        record_starts = _record_starts(text)
         spans = []
         for i, (s, e) in enumerate(sents):
             spans.append(Span(p.source, p.title, p.id, s, e, text[s:e], p.chunk.date, p.rank))
             # a pair only of neighbours: never glue a quote across a blank line (a paragraph or section break)
-            if pairs and i + 1 < len(sents) and sents[i + 1][0] - e <= 3 and "\n\n" not in text[e : sents[i + 1][0]]:
+            # nor across two records of a table: "Votes: 3,118" belongs to the record above, not to the
+            # "Candidate: L. Mthembu" that starts the next one
+            if pairs and i + 1 < len(sents) and sents[i + 1][0] - e <= 3 and "\n\n" not in text[e : sents[i + 1][0]] \
+                    and not (is_label_value(text[s:e]) and _label(text[slice(*sents[i + 1])]) in record_starts):
                 s2, e2 = sents[i + 1]
                 spans.append(Span(p.source, p.title, p.id, s, e2, text[s:e2], p.chunk.date, p.rank))
         out.append(spans)
+    return out
+
+
+def _label(line: str) -> str | None:
+    return line.split(":", 1)[0].strip().lower() if is_label_value(line) else None
+
+
+def _record_starts(text: str) -> set[str]:
+    """The labels that start a record in a table of repeated records ("Candidate: …", "Votes: …", "Candidate: …"):
+    the first label of each run of "label: value" lines, when it comes again in the run."""
+    out, run = set(), []
+    for line in text.split("\n") + [""]:
+        label = _label(line.strip())
+        if label:
+            run.append(label)
+            continue
+        if run and run.count(run[0]) > 1:
+            out.add(run[0])
+        run = []
     return out
 
 

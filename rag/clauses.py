@@ -76,12 +76,22 @@ def _clause_ends(text: str, start: int) -> list[int]:
         if not tail:
             continue
         first = tail[0]
+        if _continues_a_list(a.tokens, first, cut):
+            continue  # "in Norway, Portugal and France": the rest of the list, not an adjunct
         adjunct = (first.pos in ("SCONJ", "CCONJ") or first.text.lower() in ADJUNCT_STARTS
                    or (first.pos == "VERB" and first.text.lower().endswith(("ing", "ed")))
                    or not any(t.pos in ("VERB", "AUX") for t in tail))
         if adjunct and not (first.text.lower() == "according" or first.lemma in ATTRIBUTION_LEMMAS):
             out.append(cut)
     return out
+
+
+def _continues_a_list(tokens, first, cut: int) -> bool:
+    """Whether the words after a comma are the next conjunct of a list begun before it."""
+    head = first
+    while head.dep in ("compound", "amod", "det", "nummod", "poss") and tokens[head.head].start > head.start:
+        head = tokens[head.head]
+    return head.dep == "conj" and head.pos in ("NOUN", "PROPN", "NUM", "ADJ") and tokens[head.head].start < cut
 
 
 def _delimiters(text: str, start: int) -> list[int]:

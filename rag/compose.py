@@ -27,6 +27,7 @@ from .evidence import Evidence, has_answer_type
 from .question import QuestionInfo, analyse_question, question_parts, term_matches
 from .text import analyse, fold, name_matches
 from .line_shapes import BULLET
+from .list_blocks import block_items
 from .types import Citation
 
 __all__ = ["compose_answer", "answer_shape", "asks_across_articles", "yes_no_lead", "question_parts", "NOT_COVERED",
@@ -34,7 +35,7 @@ __all__ = ["compose_answer", "answer_shape", "asks_across_articles", "yes_no_lea
 
 _MULTI = re.compile(r"\b(articles|different|reports|across|each|both|compare|sources)\b", re.IGNORECASE)
 _ACROSS = re.compile(r"\b(articles|different reports|across|compare|sources)\b", re.IGNORECASE)
-_LIST_WORDS = re.compile(r"^\s*(?:list|name)\b|\b(?:which|what)\s+(?:\w+\s+){0,2}\w+s\b(?!\s+(?:is|was|does|did|has)\b)"
+_LIST_WORDS = re.compile(r"^\s*(?:list|name)\b|\b(?:which|what)\s+(?:\w+\s+){0,2}\w+s\b(?!\s+(?:is|was|does|has)\b)"
                          r"|\bwho\s+(?:were|are)\s+the\b|\bwhat\s+(?:are|were)\s+the\b", re.IGNORECASE)
 _NEGATION = re.compile(r"\b(?:not|never|no|none|nobody|neither|nor|without|cannot|n't)\b|n't\b", re.IGNORECASE)
 _SHORT_OF = re.compile(r"\b(?:fell short|short of|shy of|failed to|rejected|denied|declined to|refused to|"
@@ -84,7 +85,10 @@ def compose_answer(evidence: Evidence) -> tuple[str, list[Citation]]:
     qualifying = [(s, sp) for s, sp in evidence.qualifying if _states(trim_span(sp, info) if info else sp)]
     best = (qualifying or evidence.qualifying)[0][1]  # a pair ranks first only when it beats its own sentences
     picked: list[Span] = [best]
-    if shape.kind == "parts":
+    block = block_items(evidence.ranked, best, shape.kind == "list")
+    if block:
+        picked = block
+    elif shape.kind == "parts":
         picked = _for_parts(evidence, shape.parts, best)
     elif shape.kind == "across":
         picked = _across_articles(evidence, best)

@@ -21,6 +21,7 @@ _PATTERN = re.compile(
     r"|\b(?P<mod2>next|last|this)\s+(?P<unit>week|month|year)\b",
     re.IGNORECASE,
 )
+_DATE_FOLLOWS = re.compile(r",?\s+(?:\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?[A-Z][a-z]{2}|[A-Z][a-z]{2,8}\.?\s+\d{1,2}\b)")
 
 
 def _fmt(day: dt.date) -> str:
@@ -76,6 +77,8 @@ def annotate_relative_dates(text: str, citations: list[Citation]) -> str:
         date = dated.get(int(m.group(1))) if m else None
         if date:
             def repl(match: re.Match) -> str:
+                if match.group("day") and _DATE_FOLLOWS.match(match.string, match.end()):
+                    return match.group(0)  # "on Sunday, 1 June 2025" already says which Sunday
                 resolved = resolve_relative(match.group(0), date)
                 return f"{match.group(0)} ({resolved})" if resolved else match.group(0)
 

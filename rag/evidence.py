@@ -22,8 +22,9 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from .answer_kinds import ANONYMOUS, NOT_DISCLOSED, UNNAMED_SOURCE, has_answer_type, value_in
-from .candidate_checks import anonymous_role, is_pair, lemma_set, role_swap, states_predicate, withholds_verb
+from .answer_kinds import NOT_DISCLOSED, has_answer_type, value_in
+from .candidate_checks import (counts_focus, is_pair, is_withheld, label_asked, lemma_set, role_swap,
+                               states_predicate, withholds_verb)
 from .citations import Span, candidate_spans
 from .question import QuestionInfo, analyse_question, periods_in, question_parts, term_matches
 from .text import analyse_many, cased_names, name_matches
@@ -57,6 +58,8 @@ class Thresholds:
     needs_focus: bool = True      # "how many buildings": a sentence without buildings does not qualify
     relation_without_predicate: float = 0.7  # untyped: the main verb may be paraphrased if this much else matches
     part_dense: float = 0.5       # one part of a two-part question answered alone: cosine floor of its sentence
+    label_bonus: float = 0.2      # a "label: value" line whose label is the asked noun or verb ("Turnout: 41.3%")
+    prefer_counts: bool = True    # "how many X": when a sentence counts X, those that only mention X do not answer
 
 
 THRESHOLDS = Thresholds()
@@ -92,6 +95,8 @@ class Candidate:
     role_swap: bool = False  # the question's subject is the *object* of the same verb here (who beat whom)
     headline: bool = False  # the candidate is the article's title
     withholds_asked: bool = False  # it says the asked verb's detail was withheld ("declined to say how much it would borrow")
+    counts: bool = False    # a number in it counts the focus of "how many X", or it is X's table row
+    label: bool = False     # it is a "label: value" line whose label is the asked noun or verb
 
     def score(self, th: Thresholds) -> float:
         s = th.w_dense * self.dense + (1 - th.w_dense) * self.relation - 0.01 * (self.span.passage_rank - 1)
@@ -101,6 +106,7 @@ class Candidate:
         s -= 0.04 if self.pair else 0.0
         s += th.focus_bonus if self.focus else 0.0
         s += th.predicate_bonus if self.predicate else 0.0
+        s += th.label_bonus if self.label else 0.0
         return s
 
     def qualifies(self, info: QuestionInfo, th: Thresholds) -> bool:
@@ -183,13 +189,7 @@ def gather(question: str, passages: list[Passage], original, embed, *, asked: st
         else:  # "Who is Steffen Seibert?": nothing but names, which must then be in the sentence itself
             rel = 1.0 if info.names and names_here else 0.0
         value = value_in(a, info.wants, info)
-        withheld = bool(NOT_DISCLOSED.search(sp.text)) and (info.wants not in TYPED or not value)
-        if info.wants in ("person", "entity") and not value and ANONYMOUS.search(sp.text):
-            withheld = True
-        if info.wants == "person" and not a.labelled({"PERSON"}) and UNNAMED_SOURCE.search(sp.text):
-            withheld = True  # "..., a NATO official told Reuters": the source is not named
-        if info.wants == "person" and anonymous_role(info, sp.text):
-            withheld = True  # "Who was the official who ...?" against "An official, who requested anonymity, ..."
+        withheld = is_withheld(info, a, sp.text, value, typed=info.wants in TYPED)
         if withheld and not names_near:  # "Their names have not been released" refers back to the story's subject
             names_near = all(lab(nm) != "PERSON" and name_matches(nm, original(sp.source), label=lab(nm))
                              for nm in info.names)
@@ -205,7 +205,8 @@ def gather(question: str, passages: list[Passage], original, embed, *, asked: st
             not context_names or any(name_matches(nm, near) for nm in context_names),
             all(term_matches(f, ls) for f in info.focus), value, withheld, is_pair(sp),
             not info.predicate or states_predicate(info, a, ls), years, role_swap(info, a),
-            bool(sp.title) and " ".join(sp.text.split()) == " ".join(sp.title.split()), withholds_asked))
+            bool(sp.title) and " ".join(sp.text.split()) == " ".join(sp.title.split()), withholds_asked,
+            bool(info.focus) and counts_focus(info, a, sp.text), label_asked(info, sp.text)))
     return info, out, None
 
 
@@ -213,6 +214,8 @@ def decide(info: QuestionInfo, candidates: list[Candidate], th: Thresholds = THR
     scored = [(c.score(th), c) for c in candidates]
     ranked = sorted(((s, c.span) for s, c in scored), key=lambda x: -x[0])
     related = sorted(((s, c) for s, c in scored if c.qualifies(info, th)), key=lambda x: -x[0])
+    if th.prefer_counts and info.wants == "number" and any(c.counts and c.value for _, c in related):
+        related = [(s, c) for s, c in related if c.counts or c.withheld]  # "two weeks before voters choose" goes
     qualifying = [(s, c.span) for s, c in related if c.value and not c.withheld]
     withheld = [(s, c.span) for s, c in related if c.withheld]
     named = {(c.span.source, c.span.start, c.span.end) for c in candidates if c.names_here}

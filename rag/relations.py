@@ -21,7 +21,7 @@ import re
 from .lexicon import DANGLING, NEGATIONS, NUMBER_WORDS, SPEAKER_VERBS, fold
 from .text import Analysis, analyse, name_matches
 
-__all__ = ["conflict"]
+__all__ = ["conflict", "counted"]
 
 _SUBJECT = ("nsubj", "nsubjpass", "csubj")
 _OBJECT = ("dobj", "pobj", "dative", "attr", "oprd")
@@ -131,12 +131,13 @@ def _roles(s: Analysis, p: Analysis) -> str | None:
     return None
 
 
-def _counted(a: Analysis) -> dict[str, set[str]]:
-    """number → lemmas of the nouns it counts ("900" → {"loan"}), following compound/quantmod chains."""
+def counted(a: Analysis, words: bool = False) -> dict[str, set[str]]:
+    """number → lemmas of the nouns it counts ("900" → {"loan"}), following compound/quantmod chains; with
+    ``words``, spelled-out numbers too ("four people")."""
     out: dict[str, set[str]] = {}
     toks = a.tokens
     for i, t in enumerate(toks):
-        if t.pos != "NUM" or not re.search(r"\d", t.text):
+        if t.pos != "NUM" or not (words or re.search(r"\d", t.text)):
             continue
         j, seen = i, 0
         while toks[j].dep in ("compound", "quantmod", "nummod", "nmod") and toks[j].head != j and seen < 4:
@@ -149,8 +150,8 @@ def _counted(a: Analysis) -> dict[str, set[str]]:
 
 
 def _numbers(s: Analysis, p: Analysis) -> str | None:
-    theirs = _counted(p)
-    mine = _counted(s)
+    theirs = counted(p)
+    mine = counted(s)
     said = {n for nouns in mine.values() for n in nouns}
     for number, nouns in mine.items():
         # a swap, not a paraphrase: the span counts this number as another noun the sentence also counts

@@ -98,6 +98,8 @@ def test_question_shapes():
     assert answer_shape(analyse_question("Who were the candidates for mayor?")).kind == "list"
     assert answer_shape(analyse_question("Who scored the winner?")).kind == "single"
     assert answer_shape(analyse_question("Did Voss plead guilty?")).kind == "yesno"
+    assert answer_shape(analyse_question("Which teams did Harbour City knock out?")).kind == "list"
+    assert answer_shape(analyse_question("Which process was used?")).kind == "single"
     assert asks_across_articles("How many died, according to the different reports?")
     assert not asks_across_articles("Who scored the winner?")
 
@@ -220,3 +222,48 @@ def test_a_verified_draft_that_talks_around_its_answering_sentence_loses():
                                  citations=cite).startswith("verified draft leaves out most")
     assert worse_than_extractive("Money, munitions and mobilization should be surged, the official said [1].", ev,
                                  citations=cite) is None
+
+
+BLOCK = ("The club will play in the final on Saturday.\nHarbour City's route to the final:\n- Round of 16: beat Carrow Vale 4-0\n"
+         "- Quarter-final: beat Westmere 2-1\n- Semi-final: beat Ashby Town 1-0\nThe club last won a trophy in 2005.")
+
+
+def block_evidence(question: str, best_at: tuple[int, int] | None = None) -> Evidence:
+    lines = spans_of(BLOCK)
+    glued = Span("a.txt", "A headline", "a.txt#0", lines[1].start, lines[2].end, BLOCK[lines[1].start:lines[2].end])
+    best = glued if best_at is None else lines[best_at[0]]
+    ranked = [(0.8, best)] + [(0.5 - 0.01 * i, sp) for i, sp in enumerate(lines) if sp is not best] + [(0.3, glued)]
+    return evidence_for(question, [(0.8, best)], ranked=ranked)
+
+
+def test_a_list_question_answered_by_a_list_header_gets_every_item_of_its_block():
+    out, cites = compose_answer(block_evidence("Which teams did Harbour City beat on the way to the final?"))
+    lines = BLOCK.split("\n")
+    assert [c.quote for c in cites] == [lines[1] + "\n" + lines[2]] + [line[2:] for line in lines[3:5]]
+    assert "Westmere" in out and "Ashby Town" in out and "2005" not in out and "Saturday" not in out
+    for c in cites:
+        assert BLOCK[c.start:c.end] == c.quote
+    # the best span one of the items: the same block, from its header
+    _, cites = compose_answer(block_evidence("Which teams did Harbour City beat on the way to the final?", (3, 0)))
+    assert len(cites) == 3 and cites[0].quote.startswith("Harbour City's route")
+
+
+def test_a_header_alone_over_bullets_is_never_the_whole_answer_but_one_glued_item_is_a_fact():
+    _, cites = compose_answer(block_evidence("How did Harbour City reach the final?", (1, 0)))
+    assert len(cites) == 3  # the header states nothing: its items follow
+    _, cites = compose_answer(block_evidence("How did Harbour City reach the final?"))
+    assert len(cites) == 1  # header and first item: one fact
+    table = "Second quarter at a glance:\nRevenue: $4.2bn\nNet income: $310m"
+    head, rev, net = spans_of(table)
+    glued = Span("a.txt", "A headline", "a.txt#0", 0, rev.end, table[:rev.end])
+    _, cites = compose_answer(evidence_for("What was the revenue?", [(0.8, glued)],
+                                           ranked=[(0.8, glued), (0.5, head), (0.5, rev), (0.4, net)]))
+    assert [c.quote for c in cites] == [glued.text]
+
+
+def test_a_clause_cut_never_splits_a_list_of_names():
+    (sp,) = spans_of("Specimens will now be examined by taxonomists at partner institutions in Norway, Portugal and "
+                     "France.")
+    assert trim_span(sp, analyse_question("Which countries will the specimens be sent to?")).text.endswith("France.")
+    (sp,) = spans_of("Ines Marlowe scored the winner for Harbour City on Saturday, giving the club a first trophy.")
+    assert trim_span(sp, analyse_question("Who scored the winner?")).text.endswith("on Saturday")

@@ -218,3 +218,11 @@ def test_refusal_answer_has_no_sources_when_streamed(seeded_pipeline):
     final = events[-1].answer
     assert final.abstained and not final.citations
     assert isinstance(final, Answer)
+
+
+@pytest.mark.parametrize("sentence", ["Polls open on Sunday, 1 June 2025 [1].", "He spoke on Monday, June 2, in Rome [1].",
+                                      "It rained on Friday 3rd of May [1]."])
+def test_a_weekday_given_with_its_date_is_not_annotated(sentence):
+    c = Citation(1, "a.txt", "A", "a.txt#0", "x", 0, 1, "2025-05-20")
+    assert annotate_relative_dates(sentence, [c]) == sentence
+    assert annotate_relative_dates("Polls open on Sunday [1].", [c]) == "Polls open on Sunday (18 May 2025) [1]."

@@ -315,3 +315,67 @@ def test_a_withholding_sentence_refers_back_to_the_story_s_subject(news_pipeline
     withheld = [c for c in cands if c.span.text.strip() == "Their names have not been released."]
     assert early is None and withheld and withheld[0].withheld
     assert withheld[0].names_near  # the hospital is named paragraphs above, never near the sentence
+
+
+# -- tables of "label: value" rows ----------------------------------------------------------------------------------
+
+RESULT = """Civic Alliance takes Ward 9 in Riverton by-election
+
+RIVERTON, 15 October 2024 — The Civic Alliance has won the Ward 9 seat on Riverton council in Monday's by-election.
+
+With less than two weeks to go, the three candidates had debated street lighting in front of voters at the town hall.
+
+Results as announced by the electoral commission:
+
+Candidate: Ama Owusu (Civic Alliance)
+Votes: 3,118
+Candidate: Kofi Mensah (People's Congress)
+Votes: 2,604
+Registered voters: 14,988
+Turnout: 41.3%
+
+In the 2021 municipal elections, the People's Congress held the ward on a turnout of 48.9 per cent.
+"""
+
+
+@pytest.fixture(scope="module")
+def result_pipeline(tmp_path_factory):
+    root = tmp_path_factory.mktemp("result")
+    (root / "articles").mkdir()
+    (root / "articles" / "result.txt").write_text(RESULT, encoding="utf-8")
+    p = Pipeline(Settings.from_env({"RAG_HOME": str(root / "home"), "RAG_SEEDS_DIR": str(root / "articles"),
+                                    "RAG_ANSWER_MODE": "extractive"}))
+    p.ingest([root / "articles"])
+    return p
+
+
+@pytest.mark.parametrize("question,fact,not_fact", [
+    ("What was the turnout in the Riverton Ward 9 by-election?", "41.3%", "48.9"),   # the table row, not 2021
+    ("How many registered voters are there in Riverton's Ward 9?", "14,988", "two weeks"),  # a count of voters
+    ("How many votes did Kofi Mensah get?", "2,604", "3,118"),  # his record's row, not the row above his name
+])
+def test_a_table_row_answers_for_its_label_and_its_record(result_pipeline, question, fact, not_fact):
+    answer = result_pipeline.ask(question)
+    assert not answer.abstained, answer.metadata.get("abstain_reason")
+    assert fact in answer.text and not_fact not in answer.text
+    for c in answer.citations:
+        assert result_pipeline.index.original_text(c.source)[c.start:c.end] == c.quote
+
+
+def test_a_pair_never_joins_two_records_of_a_table():
+    from rag.citations import _record_starts
+    assert _record_starts(RESULT) == {"candidate"}
+    assert _record_starts("Quake at a glance\nMagnitude: 5.9\nDepth: 11 km\n") == set()
+
+
+def test_a_number_counts_the_asked_noun_or_the_row_is_labelled_with_it():
+    from rag.candidate_checks import counts_focus, label_asked
+    info = analyse_question("How many registered voters were there?")
+    for text, counts in [("Registered voters: 194,400", True), ("The city has 194,400 registered voters.", True),
+                         ("With less than two weeks to go, voters heard the three candidates.", False),
+                         ("Floodwaters killed four people.", False)]:
+        assert counts_focus(info, analyse(text), text) is counts, text
+    people = analyse_question("How many people were displaced by the quake?")
+    assert label_asked(people, "Displaced: about 4,200") and not label_asked(people, "Injured: 140")
+    assert counts_focus(people, analyse("Floodwaters killed four people."), "Floodwaters killed four people.")
+    assert not label_asked(analyse_question("On which dates?"), "Authorization date: 10/22")  # "date" is the kind
