@@ -23,8 +23,8 @@ import re
 from dataclasses import dataclass, field
 
 from .answer_kinds import NOT_DISCLOSED, has_answer_type, value_in
-from .candidate_checks import (counts_focus, is_pair, is_withheld, label_asked, lemma_set, role_swap,
-                               states_predicate, withholds_verb)
+from .candidate_checks import (counts_focus, is_pair, is_withheld, label_asked, lemma_set, paraphrased_verbs,
+                               role_swap, states_predicate, withholds_verb)
 from .citations import Span, candidate_spans
 from .question import QuestionInfo, analyse_question, periods_in, question_parts, term_matches
 from .text import analyse_many, cased_names, name_matches
@@ -174,6 +174,7 @@ def gather(question: str, passages: list[Passage], original, embed, *, asked: st
         idf[rel] = math.log(1 + n / (1 + d)) + 0.2
     rel_weight = sum(idf.values()) or 1.0
     vectors = embed([question] + [sp.text for sp in spans])
+    similar = paraphrased_verbs(info, analyses, embed) if info.wants not in TYPED else set()
     dense = vectors[1:] @ vectors[0]
     out = []
     for sp, a, ls, d in zip(spans, analyses, lemma_sets, dense):
@@ -204,7 +205,7 @@ def gather(question: str, passages: list[Passage], original, embed, *, asked: st
             sp, float(d), rel, names_near, names_here,
             not context_names or any(name_matches(nm, near) for nm in context_names),
             all(term_matches(f, ls) for f in info.focus), value, withheld, is_pair(sp),
-            not info.predicate or states_predicate(info, a, ls), years, role_swap(info, a),
+            not info.predicate or states_predicate(info, a, ls) or bool(similar & ls), years, role_swap(info, a),
             bool(sp.title) and " ".join(sp.text.split()) == " ".join(sp.title.split()), withholds_asked,
             bool(info.focus) and counts_focus(info, a, sp.text), label_asked(info, sp.text)))
     return info, out, None

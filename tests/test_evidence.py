@@ -379,3 +379,16 @@ def test_a_number_counts_the_asked_noun_or_the_row_is_labelled_with_it():
     assert label_asked(people, "Displaced: about 4,200") and not label_asked(people, "Injured: 140")
     assert counts_focus(people, analyse("Floodwaters killed four people."), "Floodwaters killed four people.")
     assert not label_asked(analyse_question("On which dates?"), "Authorization date: 10/22")  # "date" is the kind
+
+
+def test_the_main_verb_may_be_said_in_other_words_but_not_without_its_particle():
+    from rag.candidate_checks import paraphrased_verbs
+    from rag.embeddings import get_embeddings
+    embed = get_embeddings().embed_cached
+    chosen = analyse("Ms van Aalst said Haldenburg had been chosen over shortlisted sites in Saxony.")
+    begun = analyse("The council approved a floodwall, but construction had not begun.")
+    assert "choose" in paraphrased_verbs(analyse_question("Why did Veltrix pick Haldenburg?"), [chosen], embed)
+    assert "begin" in paraphrased_verbs(analyse_question("Has work started on the floodwall?"), [begun], embed)
+    assert not paraphrased_verbs(analyse_question("Has work started on the floodwall?"), [chosen], embed)
+    came = analyse("Marlowe, a substitute, came on in the 70th minute and was sent a long ball.")
+    assert not paraphrased_verbs(analyse_question("Why was Ines Marlowe sent off?"), [came], embed)
