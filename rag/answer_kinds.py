@@ -29,7 +29,8 @@ NOT_DISCLOSED = re.compile(
 ANONYMOUS = re.compile(
     r"\b(?:asked not to be (?:named|identified)|(?:on|under) (?:the )?condition of anonymity|requested anonymity|"
     r"speaking anonymously|spoke anonymously|who was not (?:named|identified)|unnamed|unidentified|"
-    r"not authori[sz]ed to (?:speak|comment)|declined to be (?:named|identified))\b",
+    r"not authori[sz]ed to (?:speak|comment)|declined to be (?:named|identified)|(?:cannot|can't|could not|may not) "
+    r"(?:be|legally be) (?:named|identified))\b",
     re.IGNORECASE,
 )
 _SPEECH = re.compile(
@@ -37,6 +38,12 @@ _SPEECH = re.compile(
     r"called|calls|urged|urges|stressed|emphasi[sz]ed|argued|argues|insisted|noted|wrote|declared|claimed|claims|"
     r"demanded|suggested|expressed|acknowledged|admitted|denounced|mentioned|affirmed|explained|promised|vowed|"
     r"pledged|predicted|cautioned|conceded|according to|saying|stating)\b",
+    re.IGNORECASE,
+)
+NAME_WITHHELD = re.compile(  # the article says a name is not given: "Their names have not been released"
+    r"\b(?:names?|identit(?:y|ies))\b[^.;]{0,30}\bnot\b[^.;]{0,20}\b(?:released|disclosed|given|made public|published)\b"
+    r"|\b(?:declined|refused|would not|did not)\s+to\s+(?:name|identify)\b|\bnot (?:been |yet been )?(?:named|identified)\b"
+    r"|\b(?:cannot|can't|could not|may not) (?:legally )?be (?:named|identified)\b",
     re.IGNORECASE,
 )
 UNNAMED_SOURCE = re.compile(r"\b(?:a|an|one|two|three|several)\s+(?:[\w’'\-]+,?\s+){0,6}(?:said|told|says|tells|added)\b",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from .answer_kinds import ANONYMOUS, NOT_DISCLOSED, UNNAMED_SOURCE
+from .answer_kinds import ANONYMOUS, NAME_WITHHELD, NOT_DISCLOSED, UNNAMED_SOURCE
 from .citations import Span
 from .line_shapes import is_label_value
 from .question import QuestionInfo, term_matches
@@ -97,6 +97,9 @@ def is_withheld(info: QuestionInfo, a: Analysis, text: str, value: bool, *, type
         return True
     if info.wants == "person" and not a.labelled({"PERSON"}) and UNNAMED_SOURCE.search(text):
         return True  # "..., a NATO official told Reuters": the source is not named
+    if info.wants == "entity" and not a.labelled({"PERSON"}) and any(
+            _names_role(info, m.group(0)) for m in UNNAMED_SOURCE.finditer(text)):
+        return True  # "What is the name of the spokeswoman who ..." against "A company spokeswoman said ..."
     # "Who was the official who ...?" against "An official, who requested anonymity, ..."
     return info.wants == "person" and anonymous_role(info, text)
 
@@ -111,10 +114,23 @@ def anonymous_role(info: QuestionInfo, text: str) -> bool:
     return False
 
 
-def withholds_verb(info: QuestionInfo, text: str) -> bool:
+def _names_role(info: QuestionInfo, phrase: str) -> bool:
+    return any(re.search(rf"\b{re.escape(r)}s?\b", fold(phrase)) for r in info.relation if not r.isdigit())
+
+
+def asks_name(info: QuestionInfo) -> bool:
+    """The question asks who someone is or what they are called ("Who is the third man…", "the names of…")."""
+    return info.wants == "person" or bool(re.search(r"\bnames?\b", info.text, re.IGNORECASE))
+
+
+def withholds_verb(info: QuestionInfo, text: str, before: str = "") -> bool:
     """The sentence says the asked verb's detail was withheld: "It declined to say whether it had *paid* the
     attackers" for "Did Quillpay pay the hackers?". The articles then say the answer is not known, whatever value
-    another sentence holds ("a payments app", "5%")."""
+    another sentence holds ("a payments app", "5%"). A name asked for and withheld counts too, for the role asked
+    about, in the sentence or (for "Their names…") in ``before``, the text just before it."""
+    if asks_name(info) and NAME_WITHHELD.search(text) and (_names_role(info, text) or (
+            re.match(r"\s*(?:their|his|her)\b", text, re.IGNORECASE) and _names_role(info, before))):
+        return True  # "A third man, who cannot be named"; "Their names have not been released" after the patients
     m = NOT_DISCLOSED.search(text)
     return bool(m and info.predicate and term_matches(info.predicate, lemma_set(analyse(text[m.start():]))))
 
@@ -140,4 +156,5 @@ def label_asked(info: QuestionInfo, text: str) -> bool:
 def counts_focus(info: QuestionInfo, a: Analysis, text: str) -> bool:
     """For "how many X": a number in the sentence counts X ("won 48,215 votes"), or the sentence is X's table row
     ("Registered voters: 194,400"). "Two weeks before voters choose" has voters and numbers, but no count of them."""
-    return any(term_matches(f, nouns) for f in info.focus for nouns in counted(a, words=True).values()) or label_asked(info, text)
+    counts = counted(a, words=True).values()
+    return any(term_matches(f, nouns) for f in info.focus for nouns in counts) or label_asked(info, text)

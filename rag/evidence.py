@@ -28,6 +28,7 @@ from .candidate_checks import (counts_focus, is_pair, is_withheld, label_asked, 
 from .citations import Span, candidate_spans
 from .question import QuestionInfo, analyse_question, periods_in, question_parts, term_matches
 from .text import analyse_many, cased_names, name_matches
+from .thresholds import THRESHOLDS, Thresholds
 from .types import Passage
 
 _SETTING_LABELS = {"GPE", "LOC", "NORP", "FAC", "EVENT", "DATE"}
@@ -36,33 +37,6 @@ _AGE = re.compile(r"\b\d{1,3}-year-old\b|\baged \d{1,3}\b|\b\d{1,3} years old\b|
 _REFERS_BACK = re.compile(r"\b(?:he|she|it|they|him|her|his|its|their|them|this|that|these|those)\b", re.IGNORECASE)
 TYPED = ("date", "duration", "number", "money", "percent", "person", "place", "entity", "speech")
 __all__ = ["Evidence", "assess_evidence", "has_answer_type", "Thresholds", "THRESHOLDS", "NOT_DISCLOSED"]
-
-@dataclass(frozen=True)
-class Thresholds:
-    """Fitted on the non-seed gold set (evals/news, `python -m evals.fit`), checked on the seeds."""
-    w_dense: float = 0.6          # score = w_dense * cosine + (1 - w_dense) * relation coverage - penalties
-    min_score: float = 0.40       # the best qualifying candidate must score at least this
-    min_relation: float = 0.2     # IDF-weighted share of the question's relation words in a typed candidate
-    min_relation_any: float = 0.25  # the same for untyped questions (why/how/what/yes-no): no value check there
-    dense_alone: float = 0.65     # a candidate this similar to the question qualifies without relation words
-    min_dense: float = 0.1       # cosine floor for any qualifying candidate
-    near_chars: int = 600         # how far before a sentence its names may stand
-    focus_bonus: float = 0.05     # the counted noun of "how many X" is in the candidate
-    predicate_bonus: float = 0.0  # the question's main verb is in the candidate
-    untyped_needs_predicate: bool = True  # why/how/yes-no/what questions need their main verb in the candidate
-    who_needs_predicate: bool = False  # who/which questions need their main verb in the candidate
-    predicate_dense: float = 0.8  # ... unless the candidate is at least this similar to the question
-    withheld_margin: float = 0.0  # a withholding sentence wins over an answer that scores less than this above it
-    no_headlines: bool = True  # a headline is never the answer sentence (it is a summary, often cut short)
-    who_predicate_somewhere: bool = False  # who/which: abstain when no retrieved sentence has the main verb
-    needs_focus: bool = True      # "how many buildings": a sentence without buildings does not qualify
-    relation_without_predicate: float = 0.7  # untyped: the main verb may be paraphrased if this much else matches
-    part_dense: float = 0.5       # one part of a two-part question answered alone: cosine floor of its sentence
-    label_bonus: float = 0.2      # a "label: value" line whose label is the asked noun or verb ("Turnout: 41.3%")
-    prefer_counts: bool = True    # "how many X": when a sentence counts X, those that only mention X do not answer
-
-
-THRESHOLDS = Thresholds()
 
 
 @dataclass
@@ -194,7 +168,8 @@ def gather(question: str, passages: list[Passage], original, embed, *, asked: st
         if withheld and not names_near:  # "Their names have not been released" refers back to the story's subject
             names_near = all(lab(nm) != "PERSON" and name_matches(nm, original(sp.source), label=lab(nm))
                              for nm in info.names)
-        withholds_asked = withheld and withholds_verb(info, sp.text)
+        before = original(sp.source)[max(0, sp.start - 200):sp.start]
+        withholds_asked = withheld and withholds_verb(info, sp.text, before)
         other_years = set(re.findall(r"(?<![\d,.])(?:19|20)\d\d(?![\d,])", sp.text)) - set(info.years)
         year_ok = [y in sp.text or (y in (sp.date or "") and not other_years) for y in info.years]
         years = all(year_ok) if len(info.years) <= 1 else any(year_ok)  # "in 2023 and 2024": one per article
@@ -206,7 +181,8 @@ def gather(question: str, passages: list[Passage], original, embed, *, asked: st
             not context_names or any(name_matches(nm, near) for nm in context_names),
             all(term_matches(f, ls) for f in info.focus), value, withheld, is_pair(sp),
             not info.predicate or states_predicate(info, a, ls) or bool(similar & ls), years, role_swap(info, a),
-            bool(sp.title) and " ".join(sp.text.split()) == " ".join(sp.title.split()), withholds_asked,
+            bool(sp.title) and (" ".join(sp.text.split()) + " ").startswith(" ".join(sp.title.split()) + " "),
+            withholds_asked,
             bool(info.focus) and counts_focus(info, a, sp.text), label_asked(info, sp.text)))
     return info, out, None
 

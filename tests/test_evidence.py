@@ -392,3 +392,31 @@ def test_the_main_verb_may_be_said_in_other_words_but_not_without_its_particle()
     assert not paraphrased_verbs(analyse_question("Has work started on the floodwall?"), [chosen], embed)
     came = analyse("Marlowe, a substitute, came on in the 70th minute and was sent a long ball.")
     assert not paraphrased_verbs(analyse_question("Why was Ines Marlowe sent off?"), [came], embed)
+
+
+@pytest.mark.parametrize("question,text,before,withheld", [
+    ("Who is the third man charged over the raid?", "A third man, who cannot be named for legal reasons, is due to "
+     "stand trial in March.", "", True),
+    ("What were the names of the two patients who died?", "Their names have not been released.",
+     "The two patients who died were a 78-year-old man and an 84-year-old woman. ", True),
+    ("Who is the general manager of the Herons?", "Their names have not been released.",  # other people's names
+     "The two patients who died were a 78-year-old man and an 84-year-old woman. ", False),
+    ("Who is the chief executive of Quillpay?", "Quillpay declined to name the contractor.", "", False),
+])
+def test_a_name_asked_for_is_withheld_only_for_the_role_asked_about(question, text, before, withheld):
+    from rag.candidate_checks import withholds_verb
+    assert withholds_verb(analyse_question(question), text, before) is withheld
+
+
+def test_the_names_the_article_withholds_are_not_answered_with_another_sentence(news_pipeline):
+    answer = news_pipeline.ask("What were the names of the two patients who died in the Lakeshore Mercy outbreak?")
+    assert answer.abstained and not answer.citations
+
+
+def test_a_name_asked_for_by_role_is_withheld_when_the_role_speaks_unnamed():
+    from rag.candidate_checks import is_withheld
+    text = 'A company spokeswoman said in an email that Meridian was "committed to being a responsible water user."'
+    info = analyse_question("What is the name of the Meridian Cloud spokeswoman who emailed a statement?")
+    assert is_withheld(info, analyse(text), text, True, typed=True)
+    other = analyse_question("What is the name of the Meridian Cloud data center?")
+    assert not is_withheld(other, analyse(text), text, True, typed=True)
