@@ -181,7 +181,8 @@ def gather(question: str, passages: list[Passage], original, embed, *, asked: st
             not context_names or any(name_matches(nm, near) for nm in context_names),
             all(term_matches(f, ls) for f in info.focus), value, withheld, is_pair(sp),
             not info.predicate or states_predicate(info, a, ls) or bool(similar & ls), years, role_swap(info, a),
-            bool(sp.title) and (" ".join(sp.text.split()) + " ").startswith(" ".join(sp.title.split()) + " "),
+            bool(sp.title) and (" ".join(sp.text.split()) == " ".join(sp.title.split()) or (  # or glued to the next line
+                sp.text.startswith(sp.title.strip()) and sp.text[len(sp.title.strip()):][:1] == "\n")),
             withholds_asked,
             bool(info.focus) and counts_focus(info, a, sp.text), label_asked(info, sp.text)))
     return info, out, None
