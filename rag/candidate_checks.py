@@ -107,14 +107,11 @@ def is_withheld(info: QuestionInfo, a: Analysis, text: str, value: bool, *, type
 def anonymous_role(info: QuestionInfo, text: str) -> bool:
     """The person a who-question asks for by role is the one the sentence keeps anonymous: a relation word of the
     question stands just before "who asked not to be named" / "speaking on condition of anonymity"."""
-    for m in ANONYMOUS.finditer(text):
-        before = fold(text[max(0, m.start() - 60):m.start()])
-        if any(re.search(rf"\b{re.escape(r)}s?\b", before) for r in info.relation if not r.isdigit()):
-            return True
-    return False
+    return any(_names_role(info, text[max(0, m.start() - 60):m.start()]) for m in ANONYMOUS.finditer(text))
 
 
 def _names_role(info: QuestionInfo, phrase: str) -> bool:
+    """A relation word of the question ("official", "spokeswoman", "man") is in ``phrase``."""
     return any(re.search(rf"\b{re.escape(r)}s?\b", fold(phrase)) for r in info.relation if not r.isdigit())
 
 
@@ -153,8 +150,8 @@ def label_asked(info: QuestionInfo, text: str) -> bool:
     return False
 
 
-def counts_focus(info: QuestionInfo, a: Analysis, text: str) -> bool:
+def counts_focus(info: QuestionInfo, a: Analysis, labelled: bool) -> bool:
     """For "how many X": a number in the sentence counts X ("won 48,215 votes"), or the sentence is X's table row
-    ("Registered voters: 194,400"). "Two weeks before voters choose" has voters and numbers, but no count of them."""
-    counts = counted(a, words=True).values()
-    return any(term_matches(f, nouns) for f in info.focus for nouns in counts) or label_asked(info, text)
+    (``labelled``, from :func:`label_asked`: "Registered voters: 194,400"). "Two weeks before voters choose" has
+    voters and numbers, but no count of them."""
+    return labelled or any(term_matches(f, nouns) for f in info.focus for nouns in counted(a, words=True).values())

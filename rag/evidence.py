@@ -164,12 +164,13 @@ def gather(question: str, passages: list[Passage], original, embed, *, asked: st
         else:  # "Who is Steffen Seibert?": nothing but names, which must then be in the sentence itself
             rel = 1.0 if info.names and names_here else 0.0
         value = value_in(a, info.wants, info)
+        label = label_asked(info, sp.text)
         withheld = is_withheld(info, a, sp.text, value, typed=info.wants in TYPED)
         if withheld and not names_near:  # "Their names have not been released" refers back to the story's subject
             names_near = all(lab(nm) != "PERSON" and name_matches(nm, original(sp.source), label=lab(nm))
                              for nm in info.names)
-        before = original(sp.source)[max(0, sp.start - 200):sp.start]
-        withholds_asked = withheld and withholds_verb(info, sp.text, before)
+        withholds_asked = withheld and withholds_verb(  # the text before only read for a withholding sentence
+            info, sp.text, original(sp.source)[max(0, sp.start - 200):sp.start])
         other_years = set(re.findall(r"(?<![\d,.])(?:19|20)\d\d(?![\d,])", sp.text)) - set(info.years)
         year_ok = [y in sp.text or (y in (sp.date or "") and not other_years) for y in info.years]
         years = all(year_ok) if len(info.years) <= 1 else any(year_ok)  # "in 2023 and 2024": one per article
@@ -183,8 +184,7 @@ def gather(question: str, passages: list[Passage], original, embed, *, asked: st
             not info.predicate or states_predicate(info, a, ls) or bool(similar & ls), years, role_swap(info, a),
             bool(sp.title) and (" ".join(sp.text.split()) == " ".join(sp.title.split()) or (  # or glued to the next line
                 sp.text.startswith(sp.title.strip()) and sp.text[len(sp.title.strip()):][:1] == "\n")),
-            withholds_asked,
-            bool(info.focus) and counts_focus(info, a, sp.text), label_asked(info, sp.text)))
+            withholds_asked, bool(info.focus) and counts_focus(info, a, label), label))
     return info, out, None
 
 
