@@ -4,7 +4,8 @@
 sets) with the span the verifier compares each to, plus constructed hard negatives; ``evals/verifier/README.md``
 says how it was built and labelled. The verifier under test is the project's public check,
 ``rag.citations.verify`` when that exists and ``rag.citations.supports`` otherwise, called as
-``check(sentence, span, similarity)`` with the embedding cosine the pipeline itself uses. No LLM is loaded.
+``check(sentence, span, similarity, title=..., article=...)`` with the embedding cosine the pipeline itself uses and
+the span's article as the pipeline reads it (its title and text may resolve a name). No LLM is loaded.
 
     python -m evals.verifier            # figures, then every disagreement (pair id, label, verdict, note)
     python -m evals.verifier --json     # the same as JSON
@@ -20,7 +21,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .dataset import EVALS
+from .dataset import EVALS, NEWS, ROOT
 
 __all__ = ["PAIRS", "load_pairs", "verifier_check", "verifier_scores", "main"]
 
@@ -54,6 +55,19 @@ def _similarity() -> Callable[[list[tuple[str, str]]], list[float]]:
     return cosine_pairs(get_embeddings().embed_cached)
 
 
+def _articles(pairs: Sequence[dict[str, Any]]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(set, source) → (title, text) as the pipeline reads that article (:func:`rag.documents.load_document`);
+    ("", "") for an article that is not on disk."""
+    from rag.documents import load_document
+
+    out = {}
+    for key in {(p.get("set", ""), p["source"]) for p in pairs}:
+        path = (ROOT / "seeds" if key[0] == "seeds" else NEWS / "articles") / key[1]
+        doc = load_document(path) if path.is_file() else None
+        out[key] = (doc.title, doc.text) if doc else ("", "")
+    return out
+
+
 def _ratio(num: int, den: int) -> float | None:
     return round(num / den, 4) if den else None
 
@@ -77,7 +91,13 @@ def verifier_scores(pairs: Sequence[dict[str, Any]] | None = None,
     pairs = load_pairs() if pairs is None else list(pairs)
     name, check = verifier_check()
     sims = (similarity or _similarity())([(p["sentence"], p["span"]) for p in pairs]) if pairs else []
-    rows = [(p, bool(check(p["sentence"], p["span"], s))) for p, s in zip(pairs, sims)]
+    articles = _articles(pairs)
+
+    def verdict(p: dict[str, Any], similarity: float) -> bool:
+        title, text = articles[(p.get("set", ""), p["source"])]
+        return bool(check(p["sentence"], p["span"], similarity, title=title, article=text))
+
+    rows = [(p, verdict(p, s)) for p, s in zip(pairs, sims)]
     overall = _figures(rows)
     groups: dict[str, dict[str, list[tuple[dict[str, Any], bool]]]] = {"model": defaultdict(list),
                                                                          "set": defaultdict(list)}

@@ -161,9 +161,9 @@ def candidate_pairs(drafts: Iterable[dict[str, Any]], similarity: Callable[[list
             continue
         for sentence, nums in split_sentences(d["draft"]):
             cited = [sp for n in nums if 1 <= n <= len(groups) for sp in groups[n - 1]]
-            span, cov = _best_span(sentence, cited) if cited else (None, -1.0)
+            span, cov = _best_span(sentence, cited, read) if cited else (None, -1.0)
             if span is None or cov < TERM_COVERAGE:
-                other, other_cov = _best_span(sentence, every)
+                other, other_cov = _best_span(sentence, every, read)
                 if other is not None and (span is None or other_cov > cov):
                     span, cov = other, other_cov
             if span is None:

@@ -19,12 +19,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .lexicon import numbers_in, tokenize
 from .line_shapes import is_label_value
 from .relations import conflict
 from .sentences import MARKER, MARKER_GROUP, split_cited
-from .text import names_in
+from .text import capitalised_phrases, names_in
 from .types import Citation, Passage
 
 __all__ = ["Span", "candidate_spans", "split_sentences", "support_score", "supports", "enforce", "strip_markers",
@@ -141,23 +142,49 @@ def _markers_to_sentence_ends(draft: str) -> str:
     return re.sub(rf"([.!?])((?:\s*{MARKER_GROUP})+)", lambda m: f"{m.group(2)}{m.group(1)}", draft)
 
 
-def support_score(sentence: str, span: str) -> tuple[bool, float]:
-    """Lexical half of the check: (hard facts all present, share of key terms present)."""
+def support_score(sentence: str, span: str, title: str = "", article: str = "") -> tuple[bool, float]:
+    """Lexical half of the check: (hard facts all present, share of key terms present).
+
+    A name need not be in the span when the article resolves it: it is in the article's ``title`` (the title says
+    who and what the article is about, so "the plant" in the span is the Minamisato plant the title names), or it
+    completes, as the ``article`` writes it, a name the span has ("Antony Blinken" for the span's "Blinken",
+    "the Wexcombe Torcs" for "the torcs"). Numbers must be in the span itself."""
     span_terms = set(tokenize(span))
     span_numbers = numbers_in(span)
-    span_lower = span.lower().replace("’", "'")
+    known = (span + "\n" + title).lower().replace("’", "'")
     if not numbers_in(sentence) <= span_numbers:
         return False, 0.0
-    for name in names_in(sentence):
-        if name not in span_lower:
+    names = names_in(sentence)
+    for name in names:
+        if name not in known and not any(name in full and any(w != name and w in names and w in known for w in full)
+                                         for full in _full_names(article)):
             return False, 0.0
     terms = tokenize(sentence)
-    if len(terms) < MIN_TERMS or len(sentence.split()) < MIN_WORDS:
+    if (len(terms) < MIN_TERMS or len(sentence.split()) < MIN_WORDS) and not _whole_line(sentence, span):
         return False, 0.0  # fragments like "NATO, Secretary General" say nothing checkable
     covered = sum(1 for t in terms if t in span_terms)
     if _order_agreement(terms, tokenize(span)) < ORDER_AGREEMENT:
         return False, 0.0  # the span's words recombined into a claim the span does not make
     return True, covered / len(terms)
+
+
+def _bare(text: str) -> str:
+    return " ".join(text.replace("“", " ").replace("”", " ").replace('"', " ").split()).rstrip(".").lower()
+
+
+def _whole_line(sentence: str, span: str) -> bool:
+    """A short sentence that is a whole line or sentence of the span, as the span writes it, and states something:
+    a "label: value" row ("Revenue: $4.9bn") or a sentence ("Dengue comes in waves.")."""
+    if not (is_label_value(sentence) or sentence.rstrip().endswith((".", "!"))):
+        return False
+    mine = _bare(sentence)
+    return bool(mine) and any(mine == _bare(part) for part in [span, *span.splitlines()])
+
+
+@lru_cache(maxsize=64)
+def _full_names(article: str) -> tuple[frozenset[str], ...]:
+    """The article's capitalised runs, each as the set of its name words ("Antony Blinken" → {"antony", "blinken"})."""
+    return tuple(frozenset(names_in(run)) for run in capitalised_phrases(article) if " " in run)
 
 
 def _order_agreement(terms: list[str], span_terms: list[str], window: int = 5) -> float:
@@ -175,10 +202,12 @@ def _order_agreement(terms: list[str], span_terms: list[str], window: int = 5) -
     return hits / len(pairs)
 
 
-def supports(sentence: str, span: str, similarity: float | None = None) -> bool:
-    """The verifier: the lexical check, the relation check (:func:`rag.relations.conflict`: roles, which number
+def supports(sentence: str, span: str, similarity: float | None = None, *, title: str = "",
+             article: str = "") -> bool:
+    """The verifier: the lexical check (a name may also be resolved by the article's ``title`` or ``article``
+    text, see :func:`support_score`), the relation check (:func:`rag.relations.conflict`: roles, which number
     counts what, who speaks) and, when given, the embedding similarity floor."""
-    hard, coverage = support_score(sentence, span)
+    hard, coverage = support_score(sentence, span, title, article)
     if not hard or coverage < TERM_COVERAGE or conflict(sentence, span) is not None:
         return False
     return similarity is None or similarity >= SIMILARITY_FLOOR
@@ -193,10 +222,11 @@ class Enforced:
     recited: int
 
 
-def _best_span(sentence: str, spans: list[Span]) -> tuple[Span | None, float]:
+def _best_span(sentence: str, spans: list[Span], original: Callable[[str], str] | None = None
+               ) -> tuple[Span | None, float]:
     best, best_cov = None, -1.0
     for sp in spans:
-        hard, cov = support_score(sentence, sp.text)
+        hard, cov = support_score(sentence, sp.text, sp.title, original(sp.source) if original else "")
         # prefer the shorter span on ties: a focused quote
         if hard and (cov > best_cov or (cov == best_cov and best is not None and len(sp.text) < len(best.text))):
             best, best_cov = sp, cov
@@ -226,9 +256,9 @@ def enforce(
     recited = 0
     for sentence, nums in split_sentences(draft):
         cited = [spans_by_passage[n - 1] for n in nums if 1 <= n <= len(spans_by_passage)]
-        span, cov = _best_span(sentence, [sp for g in cited for sp in g]) if cited else (None, -1.0)
+        span, cov = _best_span(sentence, [sp for g in cited for sp in g], original) if cited else (None, -1.0)
         if span is None or cov < TERM_COVERAGE:
-            span, cov = _best_span(sentence, all_spans)
+            span, cov = _best_span(sentence, all_spans, original)
             if span is not None and cov >= TERM_COVERAGE:
                 recited += 1
         if span is None or cov < TERM_COVERAGE or conflict(sentence, span.text) is not None:

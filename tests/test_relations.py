@@ -1,0 +1,96 @@
+"""The relation checks of the verifier (rag.relations, rag.roles, rag.number_relations), each on a case written
+for this file (not taken from the labelled verifier set) and on its faithful twin, which must pass."""
+
+import pytest
+
+from rag.citations import supports
+from rag.relations import conflict
+
+CAUGHT = [
+    ("The mayor thanked the outgoing chief executive Margaret Oyel",
+     "The mayor thanked the outgoing chief executive Margaret Oyelaran.", "fragment"),
+    ("Spain and Portugal have ratified the treaty.", "Neither Spain nor Portugal has ratified the treaty.",
+     "negation"),
+    ("The bridge is not safe for lorries.", "Engineers said on Friday that the bridge is safe for lorries.",
+     "negation"),
+    ("Oyelaran hired the coach, a move the board had opposed.",
+     "The board hired the coach, a move Oyelaran had opposed.", "role swap"),
+    ("Corvid Air agreed to buy a stake in Pellham Rail.",
+     "Pellham Rail said it had agreed to buy a stake in Corvid Air.", "role swap"),
+    ("The senate approved the budget in March.",
+     "Governor Ruiz approved the budget in March. The senate had debated it for weeks.", "wrong actor"),
+    ("Tanaka's lawyer Ken Ito said the ruling would be appealed.",
+     "Suzuki's lawyer Ken Ito said the ruling would be appealed.", "owner"),
+    ("The company closed 40 stores last year.", "The company opened 40 stores and closed 12 last year.",
+     "number 40"),
+    ("Rivera scored in the 71st minute.", "Rivera scored in the 12th minute, and Okoye was booked in the 71st minute.",
+     "number 71st"),
+    ("A grant of 4m euros will pay for the new library.",
+     "The new library will be paid for with a grant and council reserves. The council reported a surplus of 4m euros "
+     "last year.", "number 4 is the grant"),
+    ("The council borrowed $20m to rebuild the bridge.", "The council borrowed €20m to rebuild the bridge.",
+     "currency"),
+    ("He was convicted on 12 counts.", "He was convicted on eight of 12 counts.", "partitive"),
+    ("Sales rose 9% in June 2025.", "Sales rose 9% in the six months to June 2025.", "date"),
+    ("Okafor believes the new rules will cut waiting times.",
+     "The new rules, which Mensah believes will cut waiting times, were opposed by Okafor.", "speaker"),
+]
+
+FAITHFUL = [
+    ("The mayor thanked Margaret Oyelaran.", "The mayor thanked the outgoing chief executive Margaret Oyelaran."),
+    ("Spain and Portugal have not ratified the treaty.", "Neither Spain nor Portugal has ratified the treaty."),
+    ("The bridge is safe for lorries.", "Engineers said on Friday that the bridge is safe for lorries."),
+    ("The board hired the coach.", "The board hired the coach, a move Oyelaran had opposed."),
+    ("Pellham Rail agreed to buy a stake in Corvid Air.",
+     "Pellham Rail said it had agreed to buy a stake in Corvid Air."),
+    ("Ruiz approved the budget in March.",
+     "Governor Ruiz approved the budget in March. The senate had debated it for weeks."),
+    ("Suzuki's lawyer Ken Ito said the ruling would be appealed.",
+     "Suzuki's lawyer Ken Ito said the ruling would be appealed."),
+    ("The company opened 40 stores last year.", "The company opened 40 stores and closed 12 last year."),
+    ("Okoye was booked in the 71st minute.",
+     "Rivera scored in the 12th minute, and Okoye was booked in the 71st minute."),
+    ("The council reported a surplus of 4m euros last year.",
+     "The new library will be paid for with a grant and council reserves. The council reported a surplus of 4m euros "
+     "last year."),
+    ("The council borrowed €20m to rebuild the bridge.", "The council borrowed €20m to rebuild the bridge."),
+    ("He was convicted on eight counts.", "He was convicted on eight of 12 counts."),
+    ("Sales rose 9% in the six months to June 2025.", "Sales rose 9% in the six months to June 2025."),
+    ("Mensah believes the new rules will cut waiting times.",
+     "The new rules, which Mensah believes will cut waiting times, were opposed by Okafor."),
+]
+
+
+@pytest.mark.parametrize("sentence, span, kind", CAUGHT)
+def test_a_misstated_relation_is_caught(sentence, span, kind):
+    assert (conflict(sentence, span) or "").startswith(kind)
+    assert not supports(sentence, span)
+
+
+@pytest.mark.parametrize("sentence, span", FAITHFUL)
+def test_the_same_relation_passes(sentence, span):
+    assert conflict(sentence, span) is None
+
+
+def test_a_name_may_come_from_the_title_a_number_may_not():
+    span = "The plant will employ 900 people once it opens."
+    title = "Kelso battery plant gets go-ahead, opening in 2027"
+    assert supports("The Kelso plant will employ 900 people.", span, title=title)
+    assert not supports("The Kelso plant will employ 900 people.", span), "without the title the name is new"
+    assert not supports("The plant will employ 900 people from 2027.", span, title=title)
+
+
+def test_a_first_name_the_article_gives_completes_the_spans_name():
+    span = "Reyes said the port would reopen on Monday."
+    article = "The harbour master, Antonia Reyes, met the crews.\n\nReyes said the port would reopen on Monday."
+    assert supports("Antonia Reyes said the port would reopen on Monday.", span, article=article)
+    assert not supports("Antonia Reyes said the port would reopen on Monday.", span), "without the article"
+    assert not supports("Carlos Reyes said the port would reopen on Monday.", span, article=article), \
+        "a first name the article never gives this person"
+
+
+def test_a_short_whole_line_of_the_span_is_checkable():
+    assert supports("Turnout: 41.3%", "Turnout: 41.3%\nSeats: 12")
+    assert supports("Floods come in waves.", "\u201cFloods come in waves.")
+    assert not supports("NATO, Secretary General", "NATO, Secretary General"), "a bare heading states nothing"
+    assert not supports("Seats: 12", "Turnout: 41.3%, seats: 12 of 40"), "not a whole line"
