@@ -34,7 +34,7 @@ __all__ = ["Span", "candidate_spans", "split_sentences", "support_score", "suppo
 _LOOSE_MARKER = re.compile(r"\s*[\[(](?:source|passage|doc(?:ument)?)\s*#?(\d+)[\])]", re.IGNORECASE)
 SIMILARITY_FLOOR = 0.6
 TERM_COVERAGE = 0.75
-ORDER_AGREEMENT = 0.5
+ORDER_AGREEMENT = 0.3  # a loose guard: the parse-based checks of rag.relations catch recombined relations
 MIN_TERMS = 3
 MIN_WORDS = 5
 

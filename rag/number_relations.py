@@ -14,6 +14,7 @@ attached to the same thing:
   operating profit);
 - :func:`currency`: the same amount in another currency ("$50bn" for "₦50bn");
 - :func:`partitive`: "on 11 counts" for "on nine of 11 counts": the part dropped, the whole kept;
+- :func:`record`: the number is in another record of a "label: value" table than the sentence's name;
 - :func:`date_bound`: a bounded date stated as a point ("in March 2024" for "in the year to March 2024").
 """
 
@@ -21,12 +22,13 @@ from __future__ import annotations
 
 import re
 
-from .lexicon import NUMBER_WORDS
+from .lexicon import NUMBER_WORDS, numbers_in
+from .line_shapes import is_label_value
 from .roles import active_verbs, clause_of, name_of
-from .text import Analysis, name_matches
+from .text import Analysis, name_matches, names_in
 
 __all__ = ["counted", "anchor_order", "counted_swap", "binding", "number_verb", "amount_of", "currency",
-           "partitive", "date_bound"]
+           "partitive", "record", "date_bound"]
 
 _CURRENCY = re.compile(r"([$€£¥₹₦₩₱₺₽₴₪₫฿]|\bRs\.?\s?|\b[A-Z]{3}\s)(\d[\d,.]*\d|\d)")
 # prepositions that make a date the end or start of a period, not the time of the event
@@ -212,6 +214,38 @@ def partitive(s: Analysis, p: Analysis) -> str | None:
         part, whole = _digits(m.group(1)), _digits(m.group(2))
         if all(x[0].isdigit() or x in NUMBER_WORDS for x in (part, whole)) and whole in mine and part not in mine:
             return f"partitive: {whole} without the '{part} of' the span gives it"
+    return None
+
+
+def _records(text: str) -> list[str]:
+    """The records of a repeated-record table ("Candidate: ... / Votes: ..." twice): a new record starts at each
+    line with the first line's label. [] when the text is not such a table."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    labels = [ln.split(":", 1)[0].strip().lower() if is_label_value(ln) else None for ln in lines]
+    if not labels or labels[0] is None or labels.count(labels[0]) < 2:
+        return []
+    records: list[list[str]] = []
+    for ln, label in zip(lines, labels):
+        if label == labels[0] or not records:
+            records.append([])
+        records[-1].append(ln)
+    return ["\n".join(r) for r in records]
+
+
+def record(s: Analysis, p: Analysis) -> str | None:
+    """"Mthembu won 3,118 votes" against "Candidate: Dlamini / Votes: 3,118 / Candidate: Mthembu / Votes: 2,604":
+    the number's record names someone else, and the sentence's name is in another record."""
+    records = _records(p.text)
+    if not records:
+        return None
+    names = names_in(s.text)
+    for n in numbers_in(s.text):
+        own = [r for r in records if n in numbers_in(r)]
+        if len(own) != 1:
+            continue
+        elsewhere = [x for x in names if any(x in r.lower() for r in records if r is not own[0])]
+        if elsewhere and not any(x in own[0].lower() for x in elsewhere):
+            return f"number {n} is in another record of the table than {elsewhere[0]}"
     return None
 
 

@@ -32,7 +32,7 @@ __all__ = ["conflict", "counted"]
 _BELIEF_VERBS = frozenset({"believe", "think"})
 _CHECKS = (numbers.anchor_order, roles.roles, roles.argument_order, roles.subject_swap, roles.actor,
            roles.possessive, numbers.counted_swap, numbers.binding, numbers.number_verb, numbers.amount_of, numbers.currency,
-           numbers.partitive, numbers.date_bound)
+           numbers.partitive, numbers.record, numbers.date_bound)
 
 
 def conflict(sentence: str, span: str) -> str | None:
@@ -123,11 +123,24 @@ def _speakers(a: Analysis) -> list[str]:
 def _speaker(s: Analysis, p: Analysis) -> str | None:
     theirs = _speakers(p)
     for who in _speakers(s):
+        if theirs and not who[:1].isupper() and _only_quoted(who, p.text) and who not in theirs:
+            return f"speaker: '{who}' is only inside the quote in the span, not who speaks"
         if not who[:1].isupper():
             continue  # "officials said": not a name to check
         if theirs and not any(name_matches(who, t) or name_matches(t, who) for t in theirs):
             return f"speaker: {who} is not who speaks in the span"
     return None
+
+
+_QUOTED = re.compile(r"[\"“]([^\"“”]*)[\"”]")
+
+
+def _only_quoted(word: str, text: str) -> bool:
+    """Whether ``word`` occurs in ``text`` and only inside quotation marks: '"The court has ignored the snow,"
+    said the residents' lawyer' has the court as what is said, never as who says it."""
+    quoted = [m.span(1) for m in _QUOTED.finditer(text)]
+    hits = [m.start() for m in re.finditer(rf"\b{re.escape(word)}\b", text, re.IGNORECASE)]
+    return bool(hits) and all(any(a <= h < b for a, b in quoted) for h in hits)
 
 
 

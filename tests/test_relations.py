@@ -32,6 +32,10 @@ CAUGHT = [
      "currency"),
     ("He was convicted on 12 counts.", "He was convicted on eight of 12 counts.", "partitive"),
     ("Sales rose 9% in June 2025.", "Sales rose 9% in the six months to June 2025.", "date"),
+    ("The board said it had ignored the warnings.",
+     '"The board has ignored the warnings," said Amara Eze, the union leader.', "speaker"),
+    ("Tomas Ruiz of the Green List won 1,204 votes.",
+     "Candidate: Ana Lind (Labour)\nVotes: 1,204\nCandidate: Tomas Ruiz (Green List)\nVotes: 987", "number 1204"),
     ("Okafor believes the new rules will cut waiting times.",
      "The new rules, which Mensah believes will cut waiting times, were opposed by Okafor.", "speaker"),
 ]
@@ -56,6 +60,10 @@ FAITHFUL = [
     ("The council borrowed €20m to rebuild the bridge.", "The council borrowed €20m to rebuild the bridge."),
     ("He was convicted on eight counts.", "He was convicted on eight of 12 counts."),
     ("Sales rose 9% in the six months to June 2025.", "Sales rose 9% in the six months to June 2025."),
+    ("Amara Eze said the board had ignored the warnings.",
+     '"The board has ignored the warnings," said Amara Eze, the union leader.'),
+    ("Tomas Ruiz of the Green List won 987 votes.",
+     "Candidate: Ana Lind (Labour)\nVotes: 1,204\nCandidate: Tomas Ruiz (Green List)\nVotes: 987"),
     ("Mensah believes the new rules will cut waiting times.",
      "The new rules, which Mensah believes will cut waiting times, were opposed by Okafor."),
 ]
