@@ -19,7 +19,7 @@ __all__ = [
     "fold", "tokenize", "words", "name_words", "word_spans", "numbers_in", "years_in", "STOPWORDS", "FILLER",
     "DETERMINERS", "CONNECTORS", "DANGLING", "NEGATIONS", "NUMBER_WORDS", "REPORTING_VERBS", "SPEAKER_VERBS",
     "ATTRIBUTION_LEMMAS", "ADJUNCT_STARTS", "QUESTION_WORDS", "LIGHT_VERBS", "SENTENCE_STARTERS",
-    "CAPITALISED_FUNCTION_WORDS", "PHRASE_OPENERS",
+    "CAPITALISED_FUNCTION_WORDS", "PHRASE_OPENERS", "MODALS", "HEDGE_VERBS", "QUANTITY_NOUNS",
 ]  # fmt: skip
 
 
@@ -78,6 +78,14 @@ QUESTION_WORDS = frozenset(
 )
 # verbs too general to carry the asked relation ("What did X do?", "What will X make?")
 LIGHT_VERBS = frozenset("be have do will would can could should may might must shall get go make".split())
+# auxiliaries that make a clause a possibility, not a fact ("could fetch $2bn")
+MODALS = frozenset("could may might would should can".split())
+# verbs whose complement has not happened ("plans to cut 300 jobs", "is exploring a sale")
+HEDGE_VERBS = frozenset("expect plan hope aim intend seek want consider explore forecast project threaten "
+                        "predict".split())
+# nouns that measure the noun after "of" ("the price of oil rose"): saying "oil rose" keeps the relation
+QUANTITY_NOUNS = frozenset("number share proportion rate price value total level amount percentage majority part "
+                           "half group cost".split())
 # words that start a sentence after an abbreviation that may also end one ("in the U.S. The next day")
 SENTENCE_STARTERS = frozenset("""
     the a an he she it they we i you this that these those but and in on at for as if when while after before there

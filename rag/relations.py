@@ -9,7 +9,13 @@ still misstate the span; each way is read off spaCy's dependency parse of both t
   given to another actor, a noun given another owner;
 - **numbers** (:mod:`rag.number_relations`): which number belongs to what: another noun, another verb, another
   currency, a part dropped ("11 counts" for "nine of 11"), a bounded date stated as a point;
-- **speaker**: who said or believes it. "Scholz said the talks were useful" against "..., Macron told reporters":
+- **modality**: what could, would or is planned to happen stated as done ("agreed to a sale for $2bn" against
+  "exploring a sale, which could fetch $2bn");
+- **recombined**: two words the sentence joins as subject/object/measure of each other ("the pipeline in Ukraine",
+  "restarted two months after the assembly voted") come from different sentences of the span, and the span does
+  not join them through a pronoun or "the ..." ("It employs 500 people" may become "Acme employs 500 people");
+- **speaker**: who said or believes it; a "we"/"I" of a quote given to someone outside its speaker's words.
+  "Scholz said the talks were useful" against "..., Macron told reporters":
   the sentence's speaker (subject of a reporting verb, or "according to X") is not a speaker in the span.
 
 ``conflict(sentence, span)`` names the first mismatch, or returns None.
@@ -21,9 +27,10 @@ import re
 
 from . import number_relations as numbers
 from . import roles
-from .lexicon import DANGLING, NEGATIONS, SPEAKER_VERBS, fold
+from .lexicon import DANGLING, HEDGE_VERBS, MODALS, NEGATIONS, SPEAKER_VERBS, fold
 from .number_relations import counted
 from .roles import SUBJECT, name_of
+from .sentences import split_sentences
 from .text import Analysis, analyse, name_matches
 
 __all__ = ["conflict", "counted"]
@@ -32,15 +39,15 @@ __all__ = ["conflict", "counted"]
 _BELIEF_VERBS = frozenset({"believe", "think"})
 _CHECKS = (numbers.anchor_order, roles.roles, roles.argument_order, roles.subject_swap, roles.actor,
            roles.possessive, numbers.counted_swap, numbers.binding, numbers.number_verb, numbers.amount_of, numbers.currency,
-           numbers.partitive, numbers.record, numbers.date_bound)
+           numbers.partitive, numbers.record, numbers.date_bound, roles.subject_head)
 
 
 def conflict(sentence: str, span: str) -> str | None:
     s, p = analyse(sentence), analyse(span)
-    found = _fragment(s, span) or _negation(s, p)
+    found = _fragment(s, span) or _negation(s, p) or _modality(s, p)
     for check in _CHECKS:
         found = found or check(s, p)
-    return found or _speaker(s, p)
+    return found or _recombined(s, p) or _speaker(s, p) or _first_person(s, p)
 
 
 def _fragment(s: Analysis, span: str) -> str | None:
@@ -144,3 +151,143 @@ def _only_quoted(word: str, text: str) -> bool:
 
 
 
+
+
+def _governing_verb(a: Analysis, i: int) -> int | None:
+    toks = a.tokens
+    j, steps = i, 0
+    while toks[j].pos not in ("VERB", "AUX") and toks[j].head != j and steps < 8:
+        j, steps = toks[j].head, steps + 1
+    return j if toks[j].pos in ("VERB", "AUX") else None
+
+
+def _hedged(a: Analysis, v: int | None) -> bool:
+    """The verb, or the verb it complements ("plans to cut", "a sale, which could fetch"), is a possibility. A
+    "would" reported after "said" is a past "will", not a hedge."""
+    toks = a.tokens
+    for _ in range(4):
+        if v is None:
+            return False
+        head = toks[toks[v].head]
+        reported = toks[v].dep == "ccomp" and head.lemma in SPEAKER_VERBS
+        modal = [u.text.lower() for u in toks if u.head == v and u.dep == "aux" and u.text.lower() in MODALS]
+        if toks[v].lemma in HEDGE_VERBS or any(not (reported and m == "would") for m in modal):
+            return True
+        if toks[v].dep not in ("xcomp", "relcl", "acl") or toks[v].head == v:
+            return False
+        v = toks[v].head
+        if toks[v].pos not in ("VERB", "AUX"):
+            v = _governing_verb(a, v) if toks[v].head != v else None
+    return False
+
+
+def _modality(s: Analysis, p: Analysis) -> str | None:
+    """A number or verb that the span has only as a possibility, stated plainly in the sentence."""
+    def numbers(a: Analysis) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        for i, t in enumerate(a.tokens):
+            if t.pos == "NUM" and re.search(r"\d", t.text):
+                out.setdefault(t.text.replace(",", ""), []).append(i)
+        return out
+
+    theirs = numbers(p)
+    for n, mine in numbers(s).items():
+        if n in theirs and all(_hedged(p, _governing_verb(p, j)) for j in theirs[n]) and not any(
+                _hedged(s, _governing_verb(s, i)) for i in mine):
+            return f"modality: {n} is what may happen in the span, stated as fact here"
+    verbs = {t.lemma: i for i, t in enumerate(s.tokens) if t.pos == "VERB"}
+    span_verbs = [(i, t.lemma) for i, t in enumerate(p.tokens) if t.pos == "VERB" and t.lemma in verbs]
+    for lemma in {lemma for _, lemma in span_verbs}:
+        if all(_hedged(p, i) for i, w in span_verbs if w == lemma) and not _hedged(s, verbs[lemma]):
+            return f"modality: '{lemma}' may happen in the span, it happens here"
+    return None
+
+
+_JOINS = ("nsubj", "nsubjpass", "dobj", "npadvmod", "nummod", "attr", "acomp", "agent")
+_CONTENT = ("NOUN", "PROPN", "VERB", "ADJ", "NUM")
+_POINTERS = frozenset("the this that these those".split())
+_FIRST_PERSON = frozenset("i we me us".split())
+
+
+def _resolved(p: Analysis, head_lemma: str, dep: str) -> bool:
+    """The span gives ``head_lemma`` a pronoun or a "the ..." noun in role ``dep``: the sentence may name who that
+    is (whether a quote's "we" may be named so is :func:`_first_person`'s question)."""
+    toks = p.tokens
+    for k, u in enumerate(toks):
+        if u.lemma.lower() != head_lemma:
+            continue
+        for j, w in enumerate(toks):
+            if j == k or w.head != k or w.dep != dep:
+                continue
+            if w.pos == "PRON" and w.text.lower() != "you":
+                return True
+            if w.pos == "NOUN" and any(d.head == j and d.dep == "det" and d.text.lower() in _POINTERS for d in toks):
+                return True
+    return False
+
+
+def _recombined(s: Analysis, p: Analysis) -> str | None:
+    bounds = split_sentences(p.text)
+    if len(bounds) < 2 or roles.own_line(s, p):
+        return None
+    per: list[set[str]] = [set() for _ in bounds]
+    for t in p.tokens:
+        for k, (a, b) in enumerate(bounds):
+            if a <= t.start < b:
+                per[k].add(t.lemma.lower())
+    anywhere = set().union(*per)
+    toks = s.tokens
+
+    def apart(x: str, y: str) -> bool:
+        return x != y and x in anywhere and y in anywhere and not any(x in ws and y in ws for ws in per)
+
+    for i, t in enumerate(toks):
+        if t.head == i:
+            continue
+        head = toks[t.head]
+        if t.dep == "pobj" and head.pos == "ADP" and head.head != t.head:  # "the pipeline in Ukraine"
+            noun = toks[head.head]
+            if t.pos in _CONTENT and noun.pos in ("NOUN", "PROPN") and apart(t.lemma.lower(), noun.lemma.lower()):
+                return f"recombined: '{noun.text}' and '{t.text}' are in different sentences of the span"
+            continue
+        if t.dep not in _JOINS or t.pos not in _CONTENT or head.pos not in _CONTENT:
+            continue
+        if {head.lemma, t.lemma} & {"be", "have", "do"} or head.lemma in SPEAKER_VERBS:
+            continue
+        x, y = t.lemma.lower(), head.lemma.lower()
+        if apart(x, y) and not _resolved(p, y, t.dep):
+            return f"recombined: '{head.text}' and '{t.text}' are in different sentences of the span"
+    return None
+
+
+def _first_person(s: Analysis, p: Analysis) -> str | None:
+    """'"We will appeal," said Emiko Taniguchi, the residents' lawyer' makes the lawyer's side the one appealing: a
+    sentence may give the verb to the speaker or anyone in the speaker's description, not to another noun."""
+    toks = p.tokens
+    ours = {toks[t.head].lemma for t in toks if t.dep in SUBJECT and t.pos == "PRON"
+            and t.text.lower() in _FIRST_PERSON and toks[t.head].pos in ("VERB", "AUX")}
+    if not ours:
+        return None
+    described: set[str] = set()
+    for i, t in enumerate(toks):
+        if t.lemma not in SPEAKER_VERBS:
+            continue
+        for j, u in enumerate(toks):
+            if u.head == i and u.dep in SUBJECT and u.text.lower() not in _FIRST_PERSON:
+                described |= {toks[k].lemma.lower() for k in _subtree(p, j)}
+    for verb, i in roles.noun_subjects(s):
+        if verb in ours and s.tokens[i].lemma.lower() not in described:
+            return f"speaker: the {s.tokens[i].text} does '{verb}' here, the quote's 'we' in the span"
+    return None
+
+
+def _subtree(a: Analysis, root: int) -> set[int]:
+    out = {root}
+    grown = True
+    while grown:
+        grown = False
+        for k, w in enumerate(a.tokens):
+            if k not in out and w.head in out and w.head != k:
+                out.add(k)
+                grown = True
+    return out

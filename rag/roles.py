@@ -11,18 +11,21 @@ None:
   "The company promised ..., a commitment Hamada demanded");
 - :func:`actor`: the sentence gives a verb to another actor of the span ("The town assembly gave its consent"
   where the governor gave it and the assembly voted);
-- :func:`possessive`: the owner of a noun changes ("Biden's spokesman" for "Merkel's spokesman").
+- :func:`possessive`: the owner of a noun changes ("Biden's spokesman" for "Merkel's spokesman");
+- :func:`subject_head`: the subject is what the span's subject is a part or attribute of ("The Russian leadership
+  has become militant" for "the statements of the Russian leadership have become militant"), or another head of
+  the same modifier ("The earthquake in the church collapsed" for "The bell tower of the church collapsed").
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .lexicon import SPEAKER_VERBS
+from .lexicon import QUANTITY_NOUNS, SPEAKER_VERBS
 from .text import Analysis, name_matches
 
 __all__ = ["SUBJECT", "OBJECT", "name_of", "roles", "argument_order", "subject_swap", "actor", "possessive",
-           "clause_of", "active_verbs", "in_date"]
+           "subject_head", "noun_subjects", "own_line", "clause_of", "active_verbs", "in_date"]
 
 SUBJECT = ("nsubj", "nsubjpass", "csubj")
 OBJECT = ("dobj", "pobj", "dative", "attr", "oprd")
@@ -185,4 +188,47 @@ def possessive(s: Analysis, p: Analysis) -> str | None:
         same = [o for o, n in theirs if n == noun]
         if same and not any(_same(owner, o) for o in same):
             return f"owner: {owner}'s {noun} is {same[0]}'s in the span"
+    return None
+
+
+def noun_subjects(a: Analysis) -> list[tuple[str, int]]:
+    """(verb lemma, subject index) for noun subjects of content verbs other than reporting ones."""
+    toks = a.tokens
+    return [(toks[t.head].lemma, i) for i, t in enumerate(toks)
+            if t.dep in SUBJECT and t.pos in ("NOUN", "PROPN") and toks[t.head].pos in ("VERB", "AUX")
+            and toks[t.head].lemma not in SPEAKER_VERBS | {"be", "have"}]
+
+
+def _prep_objects(a: Analysis, i: int) -> set[str]:
+    """Lemmas of the nouns hanging by a preposition under token ``i`` ("church" for "the tower of the church")."""
+    toks = a.tokens
+    preps = {j for j, t in enumerate(toks) if t.head == i and t.dep == "prep" and j != i}
+    return {t.lemma for t in toks if t.dep == "pobj" and t.head in preps}
+
+
+def own_line(s: Analysis, p: Analysis) -> bool:
+    """The sentence is the span, or one of its lines, as the span writes it: it cannot misstate it."""
+    mine = " ".join(s.text.split()).rstrip(".").lower()
+    return any(mine == " ".join(x.split()).rstrip(".").lower() for x in [p.text, *p.text.splitlines()])
+
+
+def subject_head(s: Analysis, p: Analysis) -> str | None:
+    """For a verb both texts have: the sentence's subject is a noun the span's subject is "of" (the head that said
+    what it is of is gone), or shares the span subject's modifier under another head. A quantity head ("the price
+    of oil rose" → "oil rose") keeps the relation."""
+    if own_line(s, p):
+        return None
+    theirs = noun_subjects(p)
+    for verb, i in noun_subjects(s):
+        x = s.tokens[i].lemma
+        for v, j in theirs:
+            y = p.tokens[j].lemma
+            if v != verb or x == y or y in QUANTITY_NOUNS:
+                continue
+            under = _prep_objects(p, j)
+            if x in under:
+                return f"subject: the {x} does '{verb}' here, the span's {y} of the {x}"
+            shared = _prep_objects(s, i) & under
+            if shared and x not in p.text.lower():
+                return f"subject: the {x} of the {sorted(shared)[0]} does '{verb}' here, the span's {y}"
     return None

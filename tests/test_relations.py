@@ -38,6 +38,20 @@ CAUGHT = [
      "Candidate: Ana Lind (Labour)\nVotes: 1,204\nCandidate: Tomas Ruiz (Green List)\nVotes: 987", "number 1204"),
     ("Okafor believes the new rules will cut waiting times.",
      "The new rules, which Mensah believes will cut waiting times, were opposed by Okafor.", "speaker"),
+    ("The school collapsed in the storm.", "The roof of the village school collapsed in the storm.", "subject"),
+    ("The flood in the old mill destroyed the bridge.",
+     "The owner of the old mill said the water wall of the mill destroyed the bridge.", "subject"),
+    ("The retailer sold its bakery chain for about $300 million.",
+     "The retailer is exploring a sale of its bakery chain, which could fetch about $300 million.", "modality"),
+    ("The airline cut 300 jobs at its Dublin base.", "The airline plans to cut 300 jobs at its Dublin base.",
+     "modality"),
+    ("The mayor resigned three weeks after the council voted against the budget.",
+     "The mayor resigned three weeks after the scandal broke. The council voted against the budget in May.",
+     "recombined"),
+    ("The coach will lodge an appeal against the ban.",
+     '"The coach was treated unfairly," said Rhea Kapoor, the club\'s lawyer. '
+     '"We will lodge an appeal against the ban."',
+     "speaker"),
 ]
 
 FAITHFUL = [
@@ -66,6 +80,17 @@ FAITHFUL = [
      "Candidate: Ana Lind (Labour)\nVotes: 1,204\nCandidate: Tomas Ruiz (Green List)\nVotes: 987"),
     ("Mensah believes the new rules will cut waiting times.",
      "The new rules, which Mensah believes will cut waiting times, were opposed by Okafor."),
+    ("The roof of the school collapsed in the storm.", "The roof of the village school collapsed in the storm."),
+    ("Oil rose 3% on Monday.", "The price of oil rose 3% on Monday."),
+    ("The retailer's bakery chain could fetch about $300 million.",
+     "The retailer is exploring a sale of its bakery chain, which could fetch about $300 million."),
+    ("The airline said it would cut 300 jobs.", "The airline said it would cut 300 jobs at its Dublin base."),
+    ("Acme employs 500 people.", "Acme makes chips in Ohio. It employs 500 people."),
+    ("The council voted against the budget in May.",
+     "The mayor resigned three weeks after the scandal broke. The council voted against the budget in May."),
+    ("The club will lodge an appeal against the ban.",
+     '"The coach was treated unfairly," said Rhea Kapoor, the club\'s lawyer. '
+     '"We will lodge an appeal against the ban."'),
 ]
 
 
