@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .lexicon import numbers_in, tokenize
-from .line_shapes import is_label_value
+from .line_shapes import BYLINE, is_label_value
 from .relations import conflict
 from .sentences import MARKER, MARKER_GROUP, split_cited
 from .text import capitalised_phrases, names_in
@@ -148,7 +148,9 @@ def support_score(sentence: str, span: str, title: str = "", article: str = "") 
     A name need not be in the span when the article resolves it: it is in the article's ``title`` (the title says
     who and what the article is about, so "the plant" in the span is the Minamisato plant the title names), or it
     completes, as the ``article`` writes it, a name the span has ("Antony Blinken" for the span's "Blinken",
-    "the Wexcombe Torcs" for "the torcs"). Numbers must be in the span itself."""
+    "the Wexcombe Torcs" for "the torcs"). Numbers must be in the span itself. A byline in the span ("By Fiona
+    Gathercole, Crime Correspondent") names who wrote the article, which no claim about the news rests on."""
+    span = "\n".join(line for line in span.splitlines() if not BYLINE.match(line.strip())) or span
     span_terms = set(tokenize(span))
     span_numbers = numbers_in(span)
     known = (span + "\n" + title).lower().replace("’", "'")

@@ -30,7 +30,7 @@ from .line_shapes import BULLET
 from .list_blocks import block_items
 from .types import Citation
 
-__all__ = ["compose_answer", "answer_shape", "asks_across_articles", "yes_no_lead", "question_parts", "NOT_COVERED",
+__all__ = ["compose_answer", "article_list", "answer_shape", "asks_across_articles", "yes_no_lead", "question_parts", "NOT_COVERED",
            "not_covered", "is_not_covered"]
 
 _MULTI = re.compile(r"\b(articles|different|reports|across|each|both|compare|sources)\b", re.IGNORECASE)
@@ -78,6 +78,18 @@ def _asks_for_list(question: str) -> bool:
     return False
 
 
+def article_list(evidence: Evidence) -> list[Span]:
+    """The items of a list the article sets out (a header and its bullets or "label: value" lines) that the
+    extractive answer to a list question gives, or ``[]`` when that answer is not such a list."""
+    info = evidence.info
+    if info is None or not evidence.qualifying or answer_shape(info).kind != "list":
+        return []
+    best = next((sp for _, sp in evidence.qualifying if _states(trim_span(sp, info))), evidence.qualifying[0][1])
+    block = block_items(evidence.ranked, best, True) or _header_block(evidence, evidence.qualifying[0][0] * LIST_RATIO)
+    items = [sp for sp in block if "\n" in sp.text.strip() or not sp.text.rstrip().endswith(":")]
+    return items if len(items) > 1 else []
+
+
 def compose_answer(evidence: Evidence) -> tuple[str, list[Citation]]:
     """The answer text with ``[n]`` markers, and its citations (numbered in order of use)."""
     info = evidence.info
@@ -102,6 +114,7 @@ def compose_answer(evidence: Evidence) -> tuple[str, list[Citation]]:
     for n, sp in enumerate(spans, 1):
         citations.append(Citation(n, sp.source, sp.title, sp.chunk_id, sp.text, sp.start, sp.end, sp.date))
         sentence = _as_sentence(sp.text)
+        sentence = sentence[:1].upper() + sentence[1:]  # a list item ("the Abeokuta inner ring road") stands alone
         if n == 1 and lead:
             sentence = f"{lead}, {sentence[:1].lower() + sentence[1:] if _lower_ok(sentence) else sentence}"
         parts.append(attach_marker(sentence, n))
@@ -130,7 +143,7 @@ def _lower_ok(sentence: str) -> bool:
 
 
 def _as_sentence(text: str) -> str:
-    text = " ".join(BULLET.sub("", text).split())
+    text = " ".join(BULLET.sub("", re.sub(r":[ \t]*\n[ \t]*[-•*–][ \t]+", ": ", text)).split())
     text = text.rstrip(",;:–— ")
     return text if re.search(r"[.!?…][\"”’)]?$", text) else text + "."
 
@@ -215,10 +228,17 @@ def _across_articles(evidence: Evidence, best: Span, ratio: float = 0.6) -> list
     return picked
 
 
-def _list_items(evidence: Evidence, best: Span, ratio: float = 0.65) -> list[Span]:
-    """The items of a list answer: the qualifying sentences near the best one's score, and the bullets that
-    follow a sentence introducing them ("Customers should:")."""
+LIST_RATIO = 0.65
+
+
+def _list_items(evidence: Evidence, best: Span, ratio: float = LIST_RATIO) -> list[Span]:
+    """The items of a list answer: a list the article sets out under a header near the best one's score ("The
+    roads to be rebuilt include:" and its bullets), or else the qualifying sentences near the best one's score,
+    and the bullets that follow a sentence introducing them ("Customers should:")."""
     first = evidence.qualifying[0][0]
+    block = _header_block(evidence, first * ratio)
+    if block:
+        return block
     picked = [best]
     ranked = evidence.ranked
     by_source = sorted((sp for _, sp in ranked if sp.source == best.source), key=lambda s: s.start)
@@ -234,6 +254,21 @@ def _list_items(evidence: Evidence, best: Span, ratio: float = 0.65) -> list[Spa
         if not _overlaps(sp, picked) and _states(sp) and (sp.source, sp.start, sp.end) in evidence.named:
             picked.append(sp)
     return picked
+
+
+def _header_block(evidence: Evidence, floor: float) -> list[Span]:
+    """The block under the best-scoring header line at or above ``floor`` whose paragraph or title names the
+    question's names and which shares a relation word with the question, or ``[]``."""
+    for score, sp in evidence.ranked:
+        if score < floor:
+            break
+        f = evidence.features.get((sp.source, sp.start, sp.end), {})
+        if not sp.text.strip().split("\n", 1)[0].rstrip().endswith(":") or not f.get("names_near") or not f.get("rel"):
+            continue
+        block = block_items(evidence.ranked, sp, True)
+        if block:
+            return block
+    return []
 
 
 def yes_no_lead(info: QuestionInfo | None, evidence_text: str) -> str:

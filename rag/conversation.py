@@ -8,11 +8,12 @@ terms of the last turn. Which one was used goes into the answer's metadata.
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from .lexicon import STOPWORDS, tokenize
+from .lexicon import STOPWORDS, tokenize, years_in
 from .text import capitalised_phrases, names_in
 from .types import Answer
 
@@ -94,8 +95,13 @@ def _last_turn_terms(history: list[dict[str, str]]) -> list[str]:
     return terms[:12]
 
 
+_MONTHS = {m.lower() for m in calendar.month_name[1:] + calendar.month_abbr[1:]}
+
+
 def deterministic_rewrite(question: str, history: list[dict[str, str]]) -> str:
     terms = _last_turn_terms(history)
+    if years_in(question):  # "And in the 2024 one?": the last turn's year and month are what it replaces
+        terms = [t for t in terms if not years_in(t) and t.lower().rstrip(".") not in _MONTHS]
     if not terms:
         return question.strip()
     return f"{question.strip()} ({', '.join(terms)})"

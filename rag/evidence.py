@@ -34,6 +34,8 @@ from .types import Passage
 _SETTING_LABELS = {"GPE", "LOC", "NORP", "FAC", "EVENT", "DATE"}
 _HOW_OLD = re.compile(r"^\s*(?:and\s+)?how old\b", re.IGNORECASE)
 _AGE = re.compile(r"\b\d{1,3}-year-old\b|\baged \d{1,3}\b|\b\d{1,3} years old\b|,\s\d{1,3}(?:,|\s*$)")
+_PRO_FORMS = ("one", "ones")  # "the 2024 one", "the new ones": stands for the noun of the last question
+_ELLIPTIC = re.compile(r"^\s*(?:and|what about|how about|also|same)\b", re.IGNORECASE)
 _REFERS_BACK = re.compile(r"\b(?:he|she|it|they|him|her|his|its|their|them|this|that|these|those)\b", re.IGNORECASE)
 TYPED = ("date", "duration", "number", "money", "percent", "person", "place", "entity", "speech")
 __all__ = ["Evidence", "assess_evidence", "has_answer_type", "Thresholds", "THRESHOLDS", "NOT_DISCLOSED"]
@@ -115,7 +117,11 @@ def gather(question: str, passages: list[Passage], original, embed, *, asked: st
         context_names = [n for n in info.names if n not in own.names]
         info.wants, info.focus, info.numbers = own.wants, own.focus, own.numbers
         info.speaker = own.speaker or info.speaker
-        info.relation = own.relation or info.relation
+        own_relation = [r for r in own.relation if r not in _PRO_FORMS]
+        if _ELLIPTIC.match(asked):  # "And in the 2024 one?": the last question's relation, about something new
+            info.relation = list(dict.fromkeys(own_relation + [r for r in info.relation if r not in _PRO_FORMS]))
+        else:
+            info.relation = own_relation or info.relation
         info.names = own.names
     if not passages:
         return info, [], Evidence(False, "nothing is indexed that matches", info=info)

@@ -17,7 +17,7 @@ import unicodedata
 
 __all__ = [
     "fold", "tokenize", "words", "name_words", "word_spans", "numbers_in", "years_in", "STOPWORDS", "FILLER",
-    "DETERMINERS", "CONNECTORS", "DANGLING", "NEGATIONS", "NUMBER_WORDS", "REPORTING_VERBS", "SPEAKER_VERBS",
+    "DETERMINERS", "CONNECTORS", "DANGLING", "NEGATIONS", "SHORTFALL_WORDS", "FAILURE_VERBS", "NUMBER_WORDS", "REPORTING_VERBS", "SPEAKER_VERBS",
     "ATTRIBUTION_LEMMAS", "ADJUNCT_STARTS", "QUESTION_WORDS", "LIGHT_VERBS", "SENTENCE_STARTERS",
     "CAPITALISED_FUNCTION_WORDS", "PHRASE_OPENERS", "MODALS", "HEDGE_VERBS", "QUANTITY_NOUNS",
 ]  # fmt: skip
@@ -50,6 +50,9 @@ CONNECTORS = frozenset("and of the for in on to a at de du la le van von der".sp
 DANGLING = frozenset("a an the of to in on at for by with from and or but as than that which who whose".split())
 # words that deny the verb they depend on (not stopwords to the parser: they change what is said)
 NEGATIONS = frozenset("not n't never no nobody none neither nor without".split())
+# words that deny what they govern: "four votes shy of the majority", "fell short of", "failed to override"
+SHORTFALL_WORDS = frozenset("shy short".split())
+FAILURE_VERBS = frozenset("fail".split())
 # cardinal number words, which spaCy tags NUM like digits
 NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
                          "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "

@@ -7,6 +7,10 @@ attached to the same thing:
 - :func:`anchor_order`: the numbers come in another order ("to 38 cents from 42" against "to 42 cents from 38");
 - :func:`counted_swap`: a number counts one noun here and another noun of the sentence there ("the $900 million
   loan will cover the remaining 800 million shares");
+- :func:`reused`: the number counts one more noun here than in the span ("two men ..., and two sentences" against
+  "two men");
+- :func:`dropped_count`: an item of a list loses its own number and so takes another item's ("1,300 tanks,
+  artillery" against "1,300 tanks, 1,800 artillery pieces");
 - :func:`binding`: the name nearest before the number in the span is another subject;
 - :func:`number_verb`: the number goes with a verb that, in the span, governs another number ("equalized in the
   79th minute" where the equaliser came in the 64th and the sending-off in the 79th);
@@ -27,7 +31,7 @@ from .line_shapes import is_label_value
 from .roles import active_verbs, clause_of, name_of
 from .text import Analysis, name_matches, names_in
 
-__all__ = ["counted", "anchor_order", "counted_swap", "binding", "number_verb", "amount_of", "currency",
+__all__ = ["counted", "anchor_order", "counted_swap", "reused", "dropped_count", "binding", "number_verb", "amount_of", "currency",
            "partitive", "record", "date_bound"]
 
 _CURRENCY = re.compile(r"([$€£¥₹₦₩₱₺₽₴₪₫฿]|\bRs\.?\s?|\b[A-Z]{3}\s)(\d[\d,.]*\d|\d)")
@@ -98,6 +102,60 @@ def anchor_order(s: Analysis, p: Analysis) -> str | None:
     return None
 
 
+def _number_uses(a: Analysis) -> dict[str, int]:
+    """How often each number counts a noun, spelled-out numbers as words ("two men", "2.3 million customers")."""
+    uses: dict[str, int] = {}
+    for number, nouns in _counted_each(a):
+        uses[number] = uses.get(number, 0) + 1
+    return uses
+
+
+def _counted_each(a: Analysis) -> list[tuple[str, str]]:
+    out = []
+    toks = a.tokens
+    for i, t in enumerate(toks):
+        if t.pos == "NUM" and t.dep == "nummod" and toks[t.head].pos in ("NOUN", "PROPN") and t.head != i:
+            out.append((_digits(t.text.lower()), toks[t.head].lemma))
+    return out
+
+
+def reused(s: Analysis, p: Analysis) -> str | None:
+    """"Two men were jailed, and two sentences were given" against "Two men jailed over raid": the sentence counts
+    a second noun with a number the span counts only one noun with."""
+    theirs = _number_uses(p)
+    counted_there = {(n, noun) for n, noun in _counted_each(p)}
+    for number, noun in _counted_each(s):
+        if (number, noun) in counted_there or number not in theirs:
+            continue
+        if sum(1 for n, _ in _counted_each(s) if n == number) > theirs[number]:
+            return f"number {number} counts {noun} here, which the span does not count with it"
+    return None
+
+
+def dropped_count(s: Analysis, p: Analysis) -> str | None:
+    """"1,300 tanks, artillery and missile batteries" against "1,300 tanks, 1,800 artillery pieces and missile
+    batteries": an item of a list keeps its words but loses its own number, so another item's number counts it."""
+    mine = {_digits(t.text.lower()) for t in s.tokens if t.pos == "NUM"}
+    sent = s.tokens
+    for t in p.tokens:
+        if t.pos != "NUM" or t.dep != "nummod" or _digits(t.text.lower()) in mine:
+            continue
+        head = t.head
+        item = {p.tokens[head].lemma} | {u.lemma for u in p.tokens if u.head == head and u.dep == "compound"
+                                         and u.pos == "NOUN"}
+        for j, u in enumerate(sent):
+            if u.pos != "NOUN" or u.lemma not in item:
+                continue
+            k = j
+            for _ in range(4):  # up the coordination to a noun the sentence counts
+                if sent[k].dep not in ("conj", "nmod", "compound") or sent[k].head == k:
+                    break
+                k = sent[k].head
+                if any(v.head == k and v.dep == "nummod" for v in sent):
+                    return f"number {_digits(t.text)} of '{u.text}' dropped: another item's number counts it here"
+    return None
+
+
 def binding(s: Analysis, p: Analysis) -> str | None:
     """"The Civic Alliance holds 26 seats" against "The People's Congress holds 26 seats, while the Civic
     Alliance holds 15": in the span, the name nearest before the number is another one."""
@@ -112,7 +170,8 @@ def binding(s: Analysis, p: Analysis) -> str | None:
                 before = [k for k in range(i) if p.tokens[k].pos == "PROPN" and p.tokens[k].dep == "nsubj"]
                 if before:
                     nearest.append(name_of(p, before[-1]))
-            if nearest and not any(name_matches(subject, x) or name_matches(x, subject) for x in nearest):
+            if nearest and not any(name_matches(subject, x) or name_matches(x, subject) or f"{x} {subject}" in s.text
+                                   for x in nearest):  # "Toronto" for "the Toronto Lakeshore Herons"
                 return f"number {n} belongs to {nearest[0]} in the span, not {subject}"
     return None
 

@@ -161,7 +161,9 @@ def analyse_question(question: str, previous: str | None = None) -> QuestionInfo
     low = fold(q)
     a = analyse(q)
     wants = _wants(low)
-    if previous and wants in ("any", "entity") and re.match(r"^\s*(?:and|what about|how about|also|same)\b", low):
+    elliptic = bool(previous) and wants in ("any", "entity") and re.match(
+        r"^\s*(?:and|what about|how about|also|same)\b", low) is not None
+    if elliptic:
         wants = _wants(fold(previous))
     tokens = a.tokens
     if wants == "any" and len(tokens) > 2 and tokens[0].text.lower() == "how" and tokens[1].pos == "ADJ" and \
@@ -246,6 +248,8 @@ def analyse_question(question: str, previous: str | None = None) -> QuestionInfo
         attr = re.match(r"^\s*what(?:'s| is| was| are| were) the (?:final |total |official )?([a-z]+)\b", low)
         if attr and not focus and attr.group(1) not in QUESTION_WORDS:
             focus.append(analyse(attr.group(1)).tokens[0].lemma)  # "What was the attendance": the attendance
+    if elliptic and not focus and not any(t.pos == "NOUN" and t.lemma not in ("one", "ones") for t in tokens):
+        focus = analyse_question(previous).focus  # "And in the 2024 one?" after "How many people died": people
     speaker: list[str] = []
     if wants == "speech":
         sm = re.match(r"^\s*(?:what|how)\s+(?:did|does|has|have)\s+(.{2,80}?)\s+(?:say|said|tell|told|describe|call|"

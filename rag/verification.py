@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .citations import drop_unfinished, enforce, strip_markers
+from .compose import article_list
 from .drafting import Draft
 from .evidence import Evidence, has_answer_type
 from .lexicon import tokenize
@@ -60,9 +61,14 @@ def worse_than_extractive(text: str, evidence: Evidence, min_new_terms: int = 2,
     answer, the draft talks around it: "the official stressed support" for "surge money, munitions and
     mobilization"); for a
     question that asks for a kind of value (a date, a number, a person, ...), it gives none; or it only restates
-    the question (fewer than two content words the question does not have)."""
+    the question (fewer than two content words the question does not have); or, where the extractive answer is
+    a list the article sets out (a header and its items), it leaves out an item (neither cites it nor keeps 40 %
+    of what it adds to the question's words)."""
     info = evidence.info
+    items = article_list(evidence) if citations is not None else []
     cited = _qualifying_span(citations[0], evidence) if citations else None
+    if cited is None and citations:  # an item of the list the extractive answer shows
+        cited = next((sp.text for sp in items if _overlap(sp, citations[0])), None)
     if citations is not None and evidence.qualifying and cited is None:
         return "verified draft's first sentence rests on no sentence the extractive answer would show"
     if cited is not None:
@@ -70,12 +76,28 @@ def worse_than_extractive(text: str, evidence: Evidence, min_new_terms: int = 2,
         answer_terms = set(tokenize(cited)) - asked
         if answer_terms and len(answer_terms & set(tokenize(strip_markers(text)))) / len(answer_terms) < min_share:
             return "verified draft leaves out most of what its answering sentence adds to the question"
+    if items:
+        words = set(tokenize(strip_markers(text)))
+        missed = [sp for sp in items if not any(_overlap(sp, c) for c in citations)
+                  and not _said(sp.text, words, set(tokenize(info.text)), min_share)]
+        if missed:
+            return f"verified draft leaves out {len(missed)} of the {len(items)} items the article lists"
     if info is not None and not has_answer_type(text, info.wants, info):
         return f"verified draft gives no {info.wants}"
     asked = set(tokenize(info.text if info is not None else ""))
     if len(set(tokenize(strip_markers(text))) - asked) < min_new_terms:
         return "verified draft only restates the question"
     return None
+
+
+def _overlap(sp, citation: Citation) -> bool:
+    return sp.source == citation.source and sp.start < citation.end and citation.start < sp.end
+
+
+def _said(span_text: str, words: set[str], asked: set[str], min_share: float) -> bool:
+    """Whether ``words`` hold at least ``min_share`` of what ``span_text`` adds to the question's words."""
+    terms = set(tokenize(span_text)) - asked
+    return not terms or len(terms & words) / len(terms) >= min_share
 
 
 def _qualifying_span(citation: Citation, evidence: Evidence, margin: float = 0.1) -> str | None:

@@ -267,3 +267,44 @@ def test_a_clause_cut_never_splits_a_list_of_names():
     assert trim_span(sp, analyse_question("Which countries will the specimens be sent to?")).text.endswith("France.")
     (sp,) = spans_of("Ines Marlowe scored the winner for Harbour City on Saturday, giving the club a first trophy.")
     assert trim_span(sp, analyse_question("Who scored the winner?")).text.endswith("on Saturday")
+
+
+ROADS = ("The Assembly approved the loan to rebuild 212 kilometres of state roads.\n"
+         "The roads to be rebuilt in the first phase include:\n- the Sagamu–Ikenne road\n- the Abeokuta inner ring road\n"
+         "- the Ota–Idiroko road\nOpposition lawmakers walked out before the vote.")
+
+
+def roads_evidence(header_rel: float) -> Evidence:
+    lines = spans_of(ROADS)
+    ranked = [(0.8, lines[0]), (0.6, lines[1])] + [(0.5 - 0.01 * i, sp) for i, sp in enumerate(lines[2:])]
+    ev = evidence_for("Which roads will Ogun rebuild in the first phase?", [(0.8, lines[0])], ranked=ranked)
+    ev.features = {(sp.source, sp.start, sp.end): {"names_near": True, "rel": header_rel if sp is lines[1] else 0.1}
+                   for _, sp in ranked}
+    return ev
+
+
+def test_a_list_question_takes_the_list_an_article_sets_out_even_when_its_header_is_not_the_best_sentence():
+    out, cites = compose_answer(roads_evidence(header_rel=0.4))
+    lines = ROADS.split("\n")
+    assert [c.quote for c in cites] == [lines[1]] + [line[2:] for line in lines[2:5]]
+    assert "212 kilometres" not in out and "walked out" not in out
+    # each item stands as its own sentence (capitalised, so a reader and a sentence splitter see where it ends)
+    assert "[1]. The Sagamu–Ikenne road [2]. The Abeokuta inner ring road [3]. The Ota–Idiroko road [4]." in out
+    for c in cites:
+        assert ROADS[c.start:c.end] == c.quote
+    # a header that shares no word with the question's relation is not taken for its list
+    _, cites = compose_answer(roads_evidence(header_rel=0.0))
+    assert cites[0].quote == lines[0]
+
+
+def test_a_list_draft_that_leaves_out_an_item_of_the_articles_list_loses_to_the_extractive_answer():
+    ev = roads_evidence(header_rel=0.4)
+    _, items = compose_answer(ev)
+    one = [items[1]]
+    reason = worse_than_extractive("The first phase includes the Sagamu–Ikenne road [1].", ev, citations=one)
+    assert reason == "verified draft leaves out 2 of the 3 items the article lists"
+    text = ("The first phase covers the Sagamu–Ikenne road, the Abeokuta inner ring road and the Ota–Idiroko "
+            "road [1].")
+    assert worse_than_extractive(text, ev, citations=one) is None  # all three said, though one is cited
+    assert worse_than_extractive("Phase one: the Sagamu–Ikenne road [1], the Abeokuta inner ring road [2] and the "
+                                 "Ota–Idiroko road [3].", ev, citations=items[1:]) is None

@@ -226,3 +226,43 @@ def test_a_weekday_given_with_its_date_is_not_annotated(sentence):
     c = Citation(1, "a.txt", "A", "a.txt#0", "x", 0, 1, "2025-05-20")
     assert annotate_relative_dates(sentence, [c]) == sentence
     assert annotate_relative_dates("Polls open on Sunday [1].", [c]) == "Polls open on Sunday (18 May 2025) [1]."
+
+
+FLOOD_2023 = """Four dead as river floods Millbrook
+
+MILLBROOK, 17 July 2023 — Floodwaters tore through the small town of Millbrook overnight, killing four people and forcing hundreds from their homes, officials said on Monday.
+
+The river crested at 21 feet, the highest level since 1985.
+"""
+
+FLOOD_2024 = """Millbrook floods again
+
+MILLBROOK, 27 September 2024 — Barely 14 months after a deadly flood, the town of Millbrook was underwater again on Friday after 9 inches of rain fell in 36 hours.
+
+Two people were killed, officials said. A 70-year-old man died when his truck was swept off the road.
+"""
+
+FLOODS = [
+    {"role": "user", "content": "How many people died in the July 2023 Millbrook flood?"},
+    {"role": "assistant", "content": "Four people died in the 2023 flood."},
+]
+
+
+def test_a_follow_up_that_names_its_own_year_drops_the_last_turn_s_year_and_month():
+    rewritten = deterministic_rewrite("And in the 2024 one?", FLOODS)
+    assert "2024" in rewritten and "2023" not in rewritten and "July" not in rewritten and "Millbrook" in rewritten
+    assert "2023" in deterministic_rewrite("And how many were rescued?", FLOODS)  # no year of its own: kept
+
+
+def test_an_elliptic_follow_up_asks_the_last_question_about_its_new_subject(tmp_path):
+    corpus = tmp_path / "articles"
+    corpus.mkdir()
+    (corpus / "flood_2023.txt").write_text(FLOOD_2023, encoding="utf-8")
+    (corpus / "flood_2024.txt").write_text(FLOOD_2024, encoding="utf-8")
+    p = Pipeline(Settings.from_env({"RAG_HOME": str(tmp_path / "home"), "RAG_SEEDS_DIR": str(corpus),
+                                    "RAG_ANSWER_MODE": "extractive"}))
+    p.ingest([corpus])
+    a = p.ask("And in the 2024 one?", history=FLOODS)
+    assert not a.abstained, a.trace
+    assert "Two people were killed" in a.text and all(c.source == "flood_2024.txt" for c in a.citations)
+    assert_answer_invariants(a, {"flood_2023.txt": FLOOD_2023, "flood_2024.txt": FLOOD_2024}, p)

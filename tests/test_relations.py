@@ -52,6 +52,17 @@ CAUGHT = [
      '"The coach was treated unfairly," said Rhea Kapoor, the club\'s lawyer. '
      '"We will lodge an appeal against the ban."',
      "speaker"),
+    ("The bill passed with the three-fifths majority it needed.",
+     "The bill was two votes short of the three-fifths majority it needed.", "negation"),
+    ("The council approved the rezoning plan.", "The council failed to approve the rezoning plan on Monday.",
+     "negation"),
+    ("Three firefighters were hurt, and three homes were destroyed.",
+     "Three firefighters were hurt in the blaze, which destroyed several homes.", "number"),
+    ("The convoy carried 40 trucks, ambulances and fuel tankers.",
+     "The convoy carried 40 trucks, 12 ambulances and two fuel tankers.", "number"),
+    ("The Electoral Commission said in 2021 that the new rules were not unfair.",
+     'Presiding Judge Amal Haddad said the new rules, which were drafted by the Electoral Commission in 2021, were '
+     '"not unfair".', "speaker"),
 ]
 
 FAITHFUL = [
@@ -91,6 +102,18 @@ FAITHFUL = [
     ("The club will lodge an appeal against the ban.",
      '"The coach was treated unfairly," said Rhea Kapoor, the club\'s lawyer. '
      '"We will lodge an appeal against the ban."'),
+    ("The bill fell two votes short of the three-fifths majority it needed.",
+     "The bill was two votes short of the three-fifths majority it needed."),
+    ("The council did not approve the rezoning plan.", "The council failed to approve the rezoning plan on Monday."),
+    ("Three firefighters were hurt in the blaze.",
+     "Three firefighters were hurt in the blaze, which destroyed several homes."),
+    ("The convoy carried 40 trucks and 12 ambulances.",
+     "The convoy carried 40 trucks, 12 ambulances and two fuel tankers."),
+    ("Judge Amal Haddad said the new rules were not unfair.",
+     'Presiding Judge Amal Haddad said the new rules, which were drafted by the Electoral Commission in 2021, were '
+     '"not unfair".'),
+    ("The Chicago Lakeshore Herons play their first game at home against the Denver Owls on 5 May.",
+     "Chicago plays its first game at home against the Denver Owls on 5 May."),
 ]
 
 
@@ -127,3 +150,9 @@ def test_a_short_whole_line_of_the_span_is_checkable():
     assert supports("Floods come in waves.", "\u201cFloods come in waves.")
     assert not supports("NATO, Secretary General", "NATO, Secretary General"), "a bare heading states nothing"
     assert not supports("Seats: 12", "Turnout: 41.3%, seats: 12 of 40"), "not a whole line"
+
+
+def test_a_byline_in_the_span_supports_no_claim():
+    span = "Three men jailed over bank raid\nBy Tom Reed, Courts Reporter"
+    assert not supports("Three men were jailed by Tom Reed, Courts Reporter, for the bank raid.", span)
+    assert supports("Three men were jailed over the bank raid.", span)
