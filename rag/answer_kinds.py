@@ -101,9 +101,11 @@ def value_in(a: Analysis, wants: str, info: QuestionInfo | None) -> bool:
             if not any(name_matches(n, e.text) or name_matches(e.text, n) for n in qnames) and new(e.text):
                 return True
         if wants in ("person", "entity"):  # a title-case name the model missed ("Referee: Ana Costa")
+            other = [e for e in a.entities if e.label not in labels]  # not one it read as a place or a date
             for m in re.finditer(r"\b[A-Z][a-z]+(?:\s+(?:[A-Z]\.|[A-Z][a-z]+|van|de|da|der|von|bin|al-\w+))+", a.text):
                 if new(m.group(0)) and not any(name_matches(n, m.group(0)) for n in qnames) and \
-                        not a.text.startswith(m.group(0)):
+                        not a.text.startswith(m.group(0)) and not any(
+                            e.start <= m.start() < e.end or m.start() <= e.start < m.end() for e in other):
                     return True
         return False
     if wants == "speech":

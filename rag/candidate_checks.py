@@ -9,6 +9,7 @@ import re
 
 from .answer_kinds import ANONYMOUS, NAME_WITHHELD, NOT_DISCLOSED, UNNAMED_SOURCE
 from .citations import Span
+from .lexicon import REPORTING_VERBS
 from .line_shapes import is_label_value
 from .question import QuestionInfo, term_matches
 from .relations import counted
@@ -89,6 +90,11 @@ def role_swap(info: QuestionInfo, a: Analysis) -> bool:
     return other_subject and not own_subject
 
 
+# verbs whose subject is the source of a piece of news: "Who revealed / disclosed / told reporters ...?"
+_SOURCE_VERBS = REPORTING_VERBS | {"reveal", "disclose", "leak"}
+_UNNAMED_ACCORDING = re.compile(r"\baccording to (?:a|an|one|two|three|several|people|sources)\b", re.IGNORECASE)
+
+
 def is_withheld(info: QuestionInfo, a: Analysis, text: str, value: bool, *, typed: bool) -> bool:
     """The sentence says the asked thing was not disclosed, or gives it from a source it does not name."""
     if NOT_DISCLOSED.search(text) and (not typed or not value):
@@ -100,6 +106,8 @@ def is_withheld(info: QuestionInfo, a: Analysis, text: str, value: bool, *, type
     if info.wants == "entity" and not a.labelled({"PERSON"}) and any(
             _names_role(info, m.group(0)) for m in UNNAMED_SOURCE.finditer(text)):
         return True  # "What is the name of the spokeswoman who ..." against "A company spokeswoman said ..."
+    if info.wants == "person" and info.predicate in _SOURCE_VERBS and _UNNAMED_ACCORDING.search(text):
+        return True  # "Who revealed the rival bid?" against "..., according to a person familiar with the matter"
     # "Who was the official who ...?" against "An official, who requested anonymity, ..."
     return info.wants == "person" and anonymous_role(info, text)
 
