@@ -225,18 +225,22 @@ The two patients who died were a 78-year-old man and an 84-year-old woman. Their
 """
 
 
-@pytest.fixture(scope="module")
-def news_pipeline(tmp_path_factory):
-    root = tmp_path_factory.mktemp("news")
+def corpus_pipeline(tmp_path_factory, name: str, articles: dict[str, str]) -> Pipeline:
+    """An extractive pipeline over ``articles`` (file name → text), indexed in a fresh home."""
+    root = tmp_path_factory.mktemp(name)
     corpus = root / "articles"
     corpus.mkdir()
-    (corpus / "match.txt").write_text(MATCH, encoding="utf-8")
-    (corpus / "deal.txt").write_text(DEAL, encoding="utf-8")
-    (corpus / "outbreak.txt").write_text(OUTBREAK, encoding="utf-8")
+    for file, text in articles.items():
+        (corpus / file).write_text(text, encoding="utf-8")
     p = Pipeline(Settings.from_env({"RAG_HOME": str(root / "home"), "RAG_SEEDS_DIR": str(corpus),
                                     "RAG_ANSWER_MODE": "extractive"}))
     p.ingest([corpus])
     return p
+
+
+@pytest.fixture(scope="module")
+def news_pipeline(tmp_path_factory):
+    return corpus_pipeline(tmp_path_factory, "news", {"match.txt": MATCH, "deal.txt": DEAL, "outbreak.txt": OUTBREAK})
 
 
 @pytest.mark.parametrize("question,fact", [
@@ -344,13 +348,7 @@ In the 2021 municipal elections, the People's Congress held the ward on a turnou
 
 @pytest.fixture(scope="module")
 def result_pipeline(tmp_path_factory):
-    root = tmp_path_factory.mktemp("result")
-    (root / "articles").mkdir()
-    (root / "articles" / "result.txt").write_text(RESULT, encoding="utf-8")
-    p = Pipeline(Settings.from_env({"RAG_HOME": str(root / "home"), "RAG_SEEDS_DIR": str(root / "articles"),
-                                    "RAG_ANSWER_MODE": "extractive"}))
-    p.ingest([root / "articles"])
-    return p
+    return corpus_pipeline(tmp_path_factory, "result", {"result.txt": RESULT})
 
 
 @pytest.mark.parametrize("question,fact,not_fact", [
@@ -453,14 +451,7 @@ Displaced: about 1,900
 
 @pytest.fixture(scope="module")
 def quake_pipeline(tmp_path_factory):
-    root = tmp_path_factory.mktemp("quake")
-    corpus = root / "articles"
-    corpus.mkdir()
-    (corpus / "quake.txt").write_text(QUAKE, encoding="utf-8")
-    p = Pipeline(Settings.from_env({"RAG_HOME": str(root / "home"), "RAG_SEEDS_DIR": str(corpus),
-                                    "RAG_ANSWER_MODE": "extractive"}))
-    p.ingest([corpus])
-    return p
+    return corpus_pipeline(tmp_path_factory, "quake", {"quake.txt": QUAKE})
 
 
 def test_a_table_row_labelled_with_the_asked_verb_answers_how_many(quake_pipeline):
