@@ -128,6 +128,10 @@ def asks_name(info: QuestionInfo) -> bool:
     return info.wants == "person" or bool(re.search(r"\bnames?\b", info.text, re.IGNORECASE))
 
 
+_WH_CLAUSE = re.compile(r"\s*(?:how much|how many|how long|when|where|who|whom|whether|if|what|which|why|how)\b"
+                        r"(?:\s+\S+){1,10}", re.IGNORECASE)
+
+
 def withholds_verb(info: QuestionInfo, text: str, before: str = "") -> bool:
     """The sentence says the asked verb's detail was withheld: "It declined to say whether it had *paid* the
     attackers" for "Did Quillpay pay the hackers?". The articles then say the answer is not known, whatever value
@@ -137,7 +141,23 @@ def withholds_verb(info: QuestionInfo, text: str, before: str = "") -> bool:
             re.match(r"\s*(?:their|his|her)\b", text, re.IGNORECASE) and _names_role(info, before))):
         return True  # "A third man, who cannot be named"; "Their names have not been released" after the patients
     m = NOT_DISCLOSED.search(text)
-    return bool(m and info.predicate and term_matches(info.predicate, lemma_set(analyse(text[m.start():]))))
+    if not m:
+        return False
+    after = lemma_set(analyse(text[m.start():]))
+    if info.predicate and term_matches(info.predicate, after):
+        return True
+    # "has not disclosed how much water the facility would use" for "How much water will it use?": what is withheld
+    # is introduced by a question word and shares the question's relation words
+    clause = _WH_CLAUSE.match(text[m.end():])
+    if not clause:
+        return False
+    said = lemma_set(analyse(clause.group(0)))
+    if info.wants == "yesno" and re.match(r"\s*(?:whether|if)\b", clause.group(0), re.IGNORECASE):
+        # "declined to say whether it intended to buy the rest" for "Does it plan to buy the remaining 49%?": a verb
+        # of the question is what "whether" leaves open
+        verbs = {t.lemma for t in analyse(info.text).tokens if t.pos == "VERB"}
+        return any(term_matches(v, said) for v in verbs if v in info.relation)
+    return sum(1 for r in info.relation if term_matches(r, said)) >= 2
 
 
 def is_pair(sp: Span) -> bool:

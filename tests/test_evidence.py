@@ -465,3 +465,15 @@ def test_a_name_the_lede_gives_covers_the_whole_article_for_a_question_that_asks
     a = quake_pipeline.ask("Who leads the Meridiana Seismic Network?")
     assert not a.abstained and "Benedetti" in a.text
     assert_answer_invariants(a, {"quake.txt": QUAKE}, quake_pipeline)
+
+
+def test_what_is_withheld_is_read_off_its_question_word_clause():
+    from rag.candidate_checks import withholds_verb
+
+    text = "Corvid Cloud has not disclosed how much water the Elm Creek facility would use each day."
+    assert withholds_verb(analyse_question("How much water will Corvid Cloud's Elm Creek data center use per day?"), text)
+    text = "Pellham declined to say whether it intended to buy the rest of the company."
+    assert withholds_verb(analyse_question("Does Pellham plan to buy the remaining 30% of Corvid?"), text)
+    # what it withholds is about something else: the question is not answered "not disclosed"
+    assert not withholds_verb(analyse_question("How many staff will the Elm Creek data center employ?"),
+                              "Corvid Cloud has not disclosed how much water the facility would use.")
