@@ -17,7 +17,7 @@ from .lexicon import STOPWORDS, tokenize, years_in
 from .text import capitalised_phrases, names_in
 from .types import Answer
 
-__all__ = ["normalise_history", "needs_context", "deterministic_rewrite", "check_rewrite", "Rewrite"]
+__all__ = ["normalise_history", "needs_context", "deterministic_rewrite", "check_rewrite", "resolve_ordinal", "Rewrite"]
 
 # Words that point back into the conversation: pronouns, demonstratives, "the same", and openings that continue
 # the previous question ("And the second half?", "What about Tuesday?"). Grammar words, no topic nouns.
@@ -32,7 +32,7 @@ _ELLIPSIS = re.compile(r"^\s*(and|what about|how about|also|who else|what else|a
 @dataclass
 class Rewrite:
     question: str
-    method: str  # "none" | "llm" | "deterministic"
+    method: str  # "none" | "llm" | "deterministic" | "ordinal"
     reason: str = ""
 
 
@@ -93,6 +93,32 @@ def _last_turn_terms(history: list[dict[str, str]]) -> list[str]:
         if t not in " ".join(terms).lower() and t not in terms:
             terms.append(t)
     return terms[:12]
+
+
+# "the second one", "the latter" standing for one of the names the last answer gave, where a verb or the end of the
+# question follows ("How old is the second one?", "What did the latter say?"), not "the second half"
+_ORDINAL_REF = re.compile(r"\bthe (first|second|third|last|former|latter)(?: one)?\b", re.IGNORECASE)
+_ORDER = {"first": 0, "former": 0, "second": 1, "third": 2, "last": -1, "latter": -1}
+
+
+def resolve_ordinal(question: str, history: list[dict[str, str]]) -> str:
+    """``question`` with "the second one" / "the latter" replaced by that name of the last answer ("Connor Blaine and
+    Ashley Pruitt-Rowe." → "How old is Ashley Pruitt-Rowe?"); unchanged when the last answer names fewer than two."""
+    m = _ORDINAL_REF.search(question)
+    if m and question[m.end():].strip(" ?.!,"):
+        from .text import analyse
+
+        after = next((t for t in analyse(question).tokens if t.start >= m.end()), None)
+        if after is not None and after.pos not in ("VERB", "AUX", "PUNCT"):
+            m = None  # "the second half", "the first goal": an ordinal of a noun, not a name
+    last_answer = next((msg["content"] for msg in reversed(history) if msg["role"] == "assistant"), "")
+    if not m or not last_answer:
+        return question
+    names = list(dict.fromkeys(p for p in capitalised_phrases(re.sub(r"\[\d+\]", "", last_answer)) if len(p.split()) > 1))
+    at = _ORDER[m.group(1).lower()]
+    if len(names) < 2 or at >= len(names):
+        return question
+    return question[:m.start()] + names[at] + question[m.end():]
 
 
 _MONTHS = {m.lower() for m in calendar.month_name[1:] + calendar.month_abbr[1:]}

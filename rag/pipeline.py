@@ -16,7 +16,8 @@ from .answer import abstention_text, build_messages, cosine_pairs
 from .compose import answer_shape, asks_across_articles, compose_answer
 from .drafting import stream_draft
 from .evidence import assess_evidence
-from .conversation import Rewrite, check_rewrite, deterministic_rewrite, needs_context, normalise_history
+from .conversation import (Rewrite, check_rewrite, deterministic_rewrite, needs_context, normalise_history,
+                           resolve_ordinal)
 from .dates import annotate_relative_dates
 from .documents import parse_document
 from .errors import FileError, IndexCorruptError, LLMError, RagError
@@ -195,7 +196,11 @@ class Pipeline(PipelineRunnable):
             trace.refusal = True
             yield from _abstain(load_prompt("refusal"), [], trace, question, started)
             return
-        rewrite = self._rewrite(question, history_msgs)
+        resolved = resolve_ordinal(question, history_msgs)
+        rewrite = self._rewrite(resolved, history_msgs)
+        if resolved != question and rewrite.method == "none":
+            rewrite = Rewrite(resolved, "ordinal")
+        question = resolved
         trace.rewritten_question, trace.rewrite_method = rewrite.question, rewrite.method
         trace.rewrite_fallback_reason = rewrite.reason or None
         passages = self._retrieve(question, rewrite.question, trace)

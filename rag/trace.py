@@ -19,7 +19,7 @@ class AnswerTrace:
     model: str = ""
     refusal: bool | None = None              # the request guard refused it (aimed at the system)
     rewritten_question: str | None = None    # the standalone question retrieval used
-    rewrite_method: str | None = None        # none | llm | deterministic
+    rewrite_method: str | None = None        # none | llm | deterministic | ordinal
     rewrite_fallback_reason: str | None = None
     passages_per_file_max: int | None = None  # set for questions asked across articles
     retrieval_ms: float | None = None

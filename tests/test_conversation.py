@@ -266,3 +266,37 @@ def test_an_elliptic_follow_up_asks_the_last_question_about_its_new_subject(tmp_
     assert not a.abstained, a.trace
     assert "Two people were killed" in a.text and all(c.source == "flood_2024.txt" for c in a.citations)
     assert_answer_invariants(a, {"flood_2023.txt": FLOOD_2023, "flood_2024.txt": FLOOD_2024}, p)
+
+
+TRIAL = """Two men jailed over bank raid
+
+Marek Novak and Jonas Weller were jailed on Friday for a raid on the Elmford branch of Northway Bank.
+
+Marek Novak, 29, of Elmford, was jailed for six years. Jonas Weller, 44, of Hartley, was jailed for four years.
+"""
+
+TRIAL_TURN = [
+    {"role": "user", "content": "Who were the two men jailed over the Elmford bank raid?"},
+    {"role": "assistant", "content": "Marek Novak and Jonas Weller [1]."},
+]
+
+
+def test_the_second_one_stands_for_the_second_name_of_the_last_answer():
+    from rag.conversation import resolve_ordinal
+
+    assert resolve_ordinal("How old is the second one?", TRIAL_TURN) == "How old is Jonas Weller?"
+    assert resolve_ordinal("What did the former say?", TRIAL_TURN) == "What did Marek Novak say?"
+    assert resolve_ordinal("What happened in the second half?", TRIAL_TURN) == "What happened in the second half?"
+    assert resolve_ordinal("How old is the second one?", SCHOLZ) == "How old is the second one?"  # one name only
+
+
+def test_a_follow_up_about_the_second_one_is_answered_for_that_person(tmp_path):
+    corpus = tmp_path / "articles"
+    corpus.mkdir()
+    (corpus / "trial.txt").write_text(TRIAL, encoding="utf-8")
+    p = Pipeline(Settings.from_env({"RAG_HOME": str(tmp_path / "home"), "RAG_SEEDS_DIR": str(corpus),
+                                    "RAG_ANSWER_MODE": "extractive"}))
+    p.ingest([corpus])
+    a = p.ask("How old is the second one?", history=TRIAL_TURN)
+    assert not a.abstained and "44" in a.text and "Weller" in a.citations[0].quote
+    assert a.trace.rewrite_method == "ordinal" and a.trace.rewritten_question == "How old is Jonas Weller?"
