@@ -134,8 +134,10 @@ def analyse(text: str) -> Analysis:
 
 
 def analyse_many(texts: list[str]) -> list[Analysis]:
-    """Analyse several texts at once (spaCy batches them); results are cached by text."""
-    todo = [t for t in dict.fromkeys(texts) if t not in _cache]
+    """Analyse several texts at once (spaCy batches them); results are cached by text. The cache is emptied when
+    it outgrows ``_CACHE_MAX``, never between analysing a batch and returning it (nor while another thread reads)."""
+    found = {t: a for t in dict.fromkeys(texts) if (a := _cache.get(t)) is not None}
+    todo = [t for t in dict.fromkeys(texts) if t not in found]
     if todo:
         with _lock:
             docs = list(nlp().pipe(todo, batch_size=64))
@@ -146,12 +148,14 @@ def analyse_many(texts: list[str]) -> list[Analysis]:
                     ents.append(Entity("MONEY", t[s:e], s, e))
             toks = tuple(Token(tok.text, tok.lemma_.lower(), tok.pos_, tok.dep_, tok.head.i, tok.idx, tok.is_stop)
                          for tok in doc)
-            if len(_cache) > 50_000:
-                _cache.clear()
-            _cache[t] = Analysis(t, tuple(sorted(ents, key=lambda x: x.start)), toks)
-    return [_cache[t] for t in texts]
+            found[t] = Analysis(t, tuple(sorted(ents, key=lambda x: x.start)), toks)
+        if len(_cache) + len(todo) > _CACHE_MAX:
+            _cache.clear()
+        _cache.update((t, found[t]) for t in todo)
+    return [found[t] for t in texts]
 
 
+_CACHE_MAX = 50_000
 _cache: dict[str, Analysis] = {}
 
 

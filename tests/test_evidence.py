@@ -477,3 +477,16 @@ def test_what_is_withheld_is_read_off_its_question_word_clause():
     # what it withholds is about something else: the question is not answered "not disclosed"
     assert not withholds_verb(analyse_question("How many staff will the Elm Creek data center employ?"),
                               "Corvid Cloud has not disclosed how much water the facility would use.")
+
+
+def test_the_analysis_cache_empties_without_losing_the_batch_it_is_answering(monkeypatch):
+    # a long-running server crosses the cache's size limit mid-batch; the batch's own results must survive
+    from rag import text as T
+
+    monkeypatch.setattr(T, "_CACHE_MAX", 5)
+    T._cache.clear()
+    for i in range(4):
+        T.analyse_many([f"Filler sentence number {i}."])
+    batch = ["Ines Marlowe scored the winner.", "Filler sentence number 1.", "The fair opens on 14 May."]
+    out = T.analyse_many(batch)
+    assert [a.text for a in out] == batch and len(T._cache) <= 5
