@@ -1,5 +1,7 @@
 """Relative dates inside articles ("on Monday", "last week", "next month", "this year") resolved against the
-publication date of the article they come from, so answers about "when" carry absolute dates.
+publication date of the article they come from, so answers about "when" carry absolute dates. A plain weekday is
+the last one on or before that date, unless its clause is about the future ("will be without their captain for
+Saturday's final": the next Saturday).
 
 The publication date itself is found when the file is loaded, by :mod:`rag.article_dates` (explicit calendar
 dates in metadata and datelines); this module only works at answer time, on the cited sentences."""
@@ -28,8 +30,10 @@ def _fmt(day: dt.date) -> str:
     return f"{day.day} {day.strftime('%B %Y')}"
 
 
-def resolve_relative(phrase: str, published: str) -> str | None:
-    """The absolute date (or period) that ``phrase`` means in an article published on ``published`` (ISO)."""
+def resolve_relative(phrase: str, published: str, future: bool = False) -> str | None:
+    """The absolute date (or period) that ``phrase`` means in an article published on ``published`` (ISO).
+    ``future``: the phrase belongs to a clause about what will happen ("will be without their captain for
+    Saturday's final"), so a plain weekday is the next one on or after the date, not the last one."""
     try:
         base = dt.date.fromisoformat(published[:10])
     except (TypeError, ValueError):
@@ -45,6 +49,8 @@ def resolve_relative(phrase: str, published: str) -> str | None:
             return _fmt(base + dt.timedelta(days=delta))
         if mod == "this":
             return _fmt(base + dt.timedelta(days=target - base.weekday()))
+        if future and mod != "last":
+            return _fmt(base + dt.timedelta(days=(target - base.weekday()) % 7))
         # plain "Monday" / "on Monday" / "last Monday" in news copy: the most recent one on or before the date
         delta = (base.weekday() - target) % 7
         if mod == "last" and delta == 0:
@@ -65,6 +71,29 @@ def resolve_relative(phrase: str, published: str) -> str | None:
     return f"the week of {_fmt(start)}"
 
 
+def _future_spans(sentence: str) -> list[tuple[int, int]]:
+    """Character spans of the weekday words of ``sentence`` whose clause is in the future: the verb they hang from
+    has "will"/"shall" ("will be without their captain for Saturday's final"), unlike "an injury sustained in
+    training on Monday" in the same sentence."""
+    if not re.search(r"\b(?:will|shall|'ll|won't)\b", sentence, re.IGNORECASE):
+        return []
+    from .text import analyse
+
+    a = analyse(sentence)
+    toks = a.tokens
+    out = []
+    for i, t in enumerate(toks):
+        if t.text.lower() not in _WEEKDAYS:
+            continue
+        j, seen = i, 0
+        while toks[j].pos not in ("VERB", "AUX") and toks[j].head != j and seen < 8:
+            j, seen = toks[j].head, seen + 1
+        if any(u.head == j and u.dep == "aux" and u.lemma in ("will", "shall") for u in toks) or (
+                toks[j].lemma in ("will", "shall")):
+            out.append((t.start, t.start + len(t.text)))
+    return out
+
+
 def annotate_relative_dates(text: str, citations: list[Citation]) -> str:
     """Add the absolute date after each relative date in a sentence whose citation has a publication date:
     ``"Scholz visited Kyiv on Monday [1]."`` → ``"Scholz visited Kyiv on Monday (2 December 2024) [1]."``"""
@@ -76,10 +105,13 @@ def annotate_relative_dates(text: str, citations: list[Citation]) -> str:
         m = re.search(r"\[(\d+)\]", sentence)
         date = dated.get(int(m.group(1))) if m else None
         if date:
+            future_at = _future_spans(sentence)
+
             def repl(match: re.Match) -> str:
                 if match.group("day") and _DATE_FOLLOWS.match(match.string, match.end()):
                     return match.group(0)  # "on Sunday, 1 June 2025" already says which Sunday
-                resolved = resolve_relative(match.group(0), date)
+                future = any(a < match.end() and match.start() < b for a, b in future_at)
+                resolved = resolve_relative(match.group(0), date, future=future)
                 return f"{match.group(0)} ({resolved})" if resolved else match.group(0)
 
             head, sep, tail = sentence.partition(m.group(0))

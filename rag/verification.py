@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .citations import drop_unfinished, enforce, strip_markers
-from .compose import article_list
+from .compose import answer_shape, article_list, compose_answer
 from .drafting import Draft
 from .evidence import Evidence, has_answer_type
 from .lexicon import tokenize
@@ -63,7 +63,8 @@ def worse_than_extractive(text: str, evidence: Evidence, min_new_terms: int = 2,
     question that asks for a kind of value (a date, a number, a person, ...), it gives none; or it only restates
     the question (fewer than two content words the question does not have); or, where the extractive answer is
     a list the article sets out (a header and its items), it leaves out an item (neither cites it nor keeps 40 %
-    of what it adds to the question's words)."""
+    of what it adds to the question's words); for a question across articles ("across the articles", "compare"),
+    it cites fewer of the articles than the extractive answer does."""
     info = evidence.info
     items = article_list(evidence) if citations is not None else []
     cited = _qualifying_span(citations[0], evidence) if citations else None
@@ -82,6 +83,11 @@ def worse_than_extractive(text: str, evidence: Evidence, min_new_terms: int = 2,
                   and not _said(sp.text, words, set(tokenize(info.text)), min_share)]
         if missed:
             return f"verified draft leaves out {len(missed)} of the {len(items)} items the article lists"
+    if citations is not None and info is not None and answer_shape(info).kind == "across":
+        sources = {c.source for c in compose_answer(evidence)[1]}
+        left_out = sources - {c.source for c in citations}
+        if len(sources) > 1 and left_out:
+            return f"verified draft leaves out {len(left_out)} of the {len(sources)} articles the extractive answer draws on"
     if info is not None and not has_answer_type(text, info.wants, info):
         return f"verified draft gives no {info.wants}"
     asked = set(tokenize(info.text if info is not None else ""))

@@ -308,3 +308,15 @@ def test_a_list_draft_that_leaves_out_an_item_of_the_articles_list_loses_to_the_
     assert worse_than_extractive(text, ev, citations=one) is None  # all three said, though one is cited
     assert worse_than_extractive("Phase one: the Sagamu–Ikenne road [1], the Abeokuta inner ring road [2] and the "
                                  "Ota–Idiroko road [3].", ev, citations=items[1:]) is None
+
+
+def test_a_draft_across_articles_that_leaves_out_an_article_loses_to_the_extractive_answer():
+    (a,) = spans_of("The EU says about 150,000 troops are near the border.", source="a.txt")
+    (b,) = spans_of("NATO put the number of troops near the border at 100,000.", source="b.txt")
+    ev = evidence_for("How many troops were reported near the border across the articles?", [(0.8, a), (0.7, b)])
+    _, both = compose_answer(ev)
+    assert {c.source for c in both} == {"a.txt", "b.txt"}
+    reason = worse_than_extractive("The EU says about 150,000 troops are near the border [1].", ev, citations=both[:1])
+    assert reason == "verified draft leaves out 1 of the 2 articles the extractive answer draws on"
+    assert worse_than_extractive("The EU counts about 150,000 troops near the border [1]; NATO puts it at 100,000 "
+                                 "[2].", ev, citations=both) is None

@@ -300,3 +300,15 @@ def test_a_follow_up_about_the_second_one_is_answered_for_that_person(tmp_path):
     a = p.ask("How old is the second one?", history=TRIAL_TURN)
     assert not a.abstained and "44" in a.text and "Weller" in a.citations[0].quote
     assert a.trace.rewrite_method == "ordinal" and a.trace.rewritten_question == "How old is Jonas Weller?"
+
+
+def test_a_weekday_in_a_clause_about_the_future_is_the_next_one():
+    cites = [Citation(1, "a.txt", "T", "a.txt#0", "q", 0, 1, "2024-10-09")]  # a Wednesday
+    text = ("Harbour City will be without their captain for Saturday's final after she was injured in training "
+            "on Monday [1].")
+    out = annotate_relative_dates(text, cites)
+    assert "Saturday (12 October 2024)" in out and "Monday (7 October 2024)" in out
+    assert "on Friday (11 October 2024)" in annotate_relative_dates("The talks will resume on Friday [1].", cites)
+    assert "on Friday (4 October 2024)" in annotate_relative_dates("The talks resumed on Friday [1].", cites)
+    assert resolve_relative("Saturday", "2024-10-09", future=True) == "12 October 2024"
+    assert resolve_relative("last Saturday", "2024-10-09", future=True) == "5 October 2024"
