@@ -66,21 +66,19 @@ def worse_than_extractive(text: str, evidence: Evidence, min_new_terms: int = 2,
     of what it adds to the question's words); for a question across articles ("across the articles", "compare"),
     it cites fewer of the articles than the extractive answer does."""
     info = evidence.info
+    asked = set(tokenize(info.text if info is not None else ""))
+    words = set(tokenize(strip_markers(text)))
     items = article_list(evidence) if citations is not None else []
     cited = _qualifying_span(citations[0], evidence) if citations else None
     if cited is None and citations:  # an item of the list the extractive answer shows
         cited = next((sp.text for sp in items if _overlap(sp, citations[0])), None)
     if citations is not None and evidence.qualifying and cited is None:
         return "verified draft's first sentence rests on no sentence the extractive answer would show"
-    if cited is not None:
-        asked = set(tokenize(info.text if info is not None else ""))
-        answer_terms = set(tokenize(cited)) - asked
-        if answer_terms and len(answer_terms & set(tokenize(strip_markers(text)))) / len(answer_terms) < min_share:
-            return "verified draft leaves out most of what its answering sentence adds to the question"
+    if cited is not None and not _said(cited, words, asked, min_share):
+        return "verified draft leaves out most of what its answering sentence adds to the question"
     if items:
-        words = set(tokenize(strip_markers(text)))
         missed = [sp for sp in items if not any(_overlap(sp, c) for c in citations)
-                  and not _said(sp.text, words, set(tokenize(info.text)), min_share)]
+                  and not _said(sp.text, words, asked, min_share)]
         if missed:
             return f"verified draft leaves out {len(missed)} of the {len(items)} items the article lists"
     if citations is not None and info is not None and answer_shape(info).kind == "across":
@@ -90,8 +88,7 @@ def worse_than_extractive(text: str, evidence: Evidence, min_new_terms: int = 2,
             return f"verified draft leaves out {len(left_out)} of the {len(sources)} articles the extractive answer draws on"
     if info is not None and not has_answer_type(text, info.wants, info):
         return f"verified draft gives no {info.wants}"
-    asked = set(tokenize(info.text if info is not None else ""))
-    if len(set(tokenize(strip_markers(text))) - asked) < min_new_terms:
+    if len(words - asked) < min_new_terms:
         return "verified draft only restates the question"
     return None
 
@@ -110,5 +107,5 @@ def _qualifying_span(citation: Citation, evidence: Evidence, margin: float = 0.1
     """The text of the best qualifying candidate the cited span overlaps, among those that score within
     ``margin`` of the best (the ones the extractive answer would show), or None."""
     top = evidence.qualifying[0][0] if evidence.qualifying else 0.0
-    return next((sp.text for score, sp in evidence.qualifying if score >= top - margin and
-                 sp.source == citation.source and sp.start < citation.end and citation.start < sp.end), None)
+    return next((sp.text for score, sp in evidence.qualifying if score >= top - margin and _overlap(sp, citation)),
+                None)
