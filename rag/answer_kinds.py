@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 
+from .article_dates import DATELINE_PREFIX
 from .lexicon import REPORTING_VERBS as _SPEECH_LEMMAS  # by lemma: what "what did X say" is answered with
 from .question import QuestionInfo
 from .text import Analysis, analyse_many, duration_spans, fold, name_matches
@@ -97,7 +98,13 @@ def value_in(a: Analysis, wants: str, info: QuestionInfo | None) -> bool:
                   "entity": {"PERSON", "ORG", "NORP", "GPE", "LOC", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART",
                              "LAW"}}[wants]
         qnames = info.names if info else []
+        # the dateline's place and wire agency ("ASHBY MILLS, W.Va. (AP) —") say where the story was filed, not who
+        # did anything; for "where" the place is an answer
+        m = DATELINE_PREFIX.match(a.text) if wants != "place" else None
+        filed = m.end() if m else 0
         for e in a.labelled(labels):
+            if e.start < filed:
+                continue
             if not any(name_matches(n, e.text) or name_matches(e.text, n) for n in qnames) and new(e.text):
                 return True
         if wants in ("person", "entity"):  # a title-case name the model missed ("Referee: Ana Costa")

@@ -89,8 +89,9 @@ def _last_turn_terms(history: list[dict[str, str]]) -> list[str]:
                 continue
             if phrase and phrase not in terms:
                 terms.append(phrase)
-    for t in tokenize(last_user):
-        if t not in " ".join(terms).lower() and t not in terms:
+    for word in re.findall(r"[^\W_][\w'’-]*", last_user):  # the words as written: the rewrite is read as English
+        t = word.lower()
+        if tokenize(t) and t not in " ".join(terms).lower() and t not in terms:
             terms.append(t)
     return terms[:12]
 

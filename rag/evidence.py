@@ -43,6 +43,8 @@ _AGE = re.compile(r"\b\d{1,3}-year-old\b|\baged \d{1,3}\b|\b\d{1,3} years old\b|
 _PRO_FORMS = ("one", "ones")  # "the 2024 one", "the new ones": stands for the noun of the last question
 _ELLIPTIC = re.compile(r"^\s*(?:and|what about|how about|also|same)\b", re.IGNORECASE)
 _REFERS_BACK = re.compile(r"\b(?:he|she|it|they|him|her|his|its|their|them|this|that|these|those)\b", re.IGNORECASE)
+# a year the sentence is set in; "the highest since 1985", "the first time since 2012" only compare with it
+_EVENT_YEAR = re.compile(r"(?<!\bsince )(?<![\d,.])(?:19|20)\d\d(?!\d|,\d)", re.IGNORECASE)
 TYPED = ("date", "duration", "number", "money", "percent", "person", "place", "entity", "speech")
 __all__ = ["Evidence", "assess_evidence", "has_answer_type", "Thresholds", "THRESHOLDS", "NOT_DISCLOSED"]
 
@@ -186,8 +188,9 @@ def gather(question: str, passages: list[Passage], original, embed, *, asked: st
                              for nm in info.names)
         withholds_asked = withheld and withholds_verb(  # the text before only read for a withholding sentence
             info, sp.text, original(sp.source)[max(0, sp.start - 200):sp.start])
-        other_years = set(re.findall(r"(?<![\d,.])(?:19|20)\d\d(?![\d,])", sp.text)) - set(info.years)
-        year_ok = [y in sp.text or (y in (sp.date or "") and not other_years) for y in info.years]
+        event_years = set(_EVENT_YEAR.findall(sp.text))
+        other_years = event_years - set(info.years)
+        year_ok = [y in event_years or (y in (sp.date or "") and not other_years) for y in info.years]
         years = all(year_ok) if len(info.years) <= 1 else any(year_ok)  # "in 2023 and 2024": one per article
         if info.periods:  # "the third quarter": not a sentence about the second, nor one under a second-quarter title
             here = periods_in(sp.text) or periods_in(near)

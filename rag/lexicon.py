@@ -139,6 +139,8 @@ def _fold_term(w: str) -> str | None:
         w = w[:-3]
     elif len(w) > 4 and w.endswith("ed") and not w.endswith("eed"):
         w = w[:-2]
+    if len(w) > 4 and w.endswith("e") and not w.endswith("ee"):
+        w = w[:-1]  # "pledge" as "pledged", "coache(s)" as "coach", "house(s)" as "housing"
     return w
 
 

@@ -19,6 +19,7 @@ _ORDINALS = {"first": "1", "second": "2", "third": "3", "fourth": "4", "1st": "1
 _PERIOD = re.compile(r"\b(first|second|third|fourth|1st|2nd|3rd|4th)[\s\-]+(quarter|half)\b|\b([QH])([1-4])\b",
                      re.IGNORECASE)
 
+_MONEY_NOUNS = ("money", "cash", "funding")  # "how much money": money, where "how much water" is an amount of water
 _WH = r"(?:what|how|who|whom|whose|when|where|which|why|did|does|do|is|was|were|are|has|have)"
 _PARTS = re.compile(rf",?\s+(?:and|but)\s+(?={_WH}\b)", re.IGNORECASE)
 
@@ -171,7 +172,8 @@ def analyse_question(question: str, previous: str | None = None) -> QuestionInfo
         wants = "number"  # "How effective was the vaccine?", "How close was the race?": a measure
     if wants == "money":  # "how much rain / water / land": an amount of that thing, not necessarily money
         for i, t in enumerate(tokens[:-2]):
-            if t.text.lower() == "how" and tokens[i + 1].text.lower() == "much" and tokens[i + 2].pos == "NOUN":
+            if t.text.lower() == "how" and tokens[i + 1].text.lower() == "much" and tokens[i + 2].pos == "NOUN" and \
+                    tokens[i + 2].lemma not in _MONEY_NOUNS:
                 wants = "number"
                 break
     names: list[str] = []

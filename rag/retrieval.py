@@ -10,7 +10,9 @@ Chroma, and only the ``k`` passages a query returns are read back (100k chunks: 
 
 from __future__ import annotations
 
+import difflib
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -25,6 +27,8 @@ from .types import Chunk, Passage
 __all__ = ["Retriever"]
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)
+
+SPELLING_CUTOFF = 0.8  # a query word no chunk has is read as the indexed word this close to it (rag.text's cutoff)
 
 
 class _Lexical:
@@ -43,6 +47,7 @@ class _Lexical:
         self.row = {cid: i for i, cid in enumerate(ids)}
         self.text_keys = np.array(text_keys if text_keys is not None else range(len(ids)), dtype=np.uint64)
         self.vocab = vocab
+        self._by_initial: dict[str, list[str]] | None = None
         n_docs, n_vocab = len(ids), max(len(self.vocab), 1)
         lengths = np.fromiter((len(d) for d in doc_ids), dtype=np.int64, count=n_docs)
         # Pass 1, a block of documents at a time: (term, doc, tf) triples sorted by term, and document frequencies.
@@ -95,9 +100,45 @@ class _Lexical:
             scores[self.indices[lo:hi]] += self.data[lo:hi]
         return scores
 
+    def term_ids(self, query: str) -> list[int]:
+        """The vocabulary ids of the query's words. A name no indexed text has ("Northgait", "Hoshizira") is taken
+        as the indexed word it is a small misspelling of ("northgate"), as rag.text matches names; a lower-case word
+        the articles do not use is left out, as before ("pledge" is not a slip of "pledged")."""
+        out = []
+        names = set(tokenize(" ".join(re.findall(r"\b[A-Z][\w'’-]*", query))))  # a word no text has may be a slip
+        for t in tokenize(query):
+            t_id = self.vocab.get(t)
+            if t_id is None or not self._indexed(t_id):
+                t_id = self._respelled(t) if t in names else None
+            if t_id is not None:
+                out.append(t_id)
+        return out
+
+    def _indexed(self, t_id: int) -> bool:
+        return t_id < len(self.indptr) - 1 and self.indptr[t_id + 1] > self.indptr[t_id]
+
+    def _respelled(self, word: str) -> int | None:
+        if len(word) < 4 or not word.isalpha():
+            return None
+        if self._by_initial is None:  # built on the first unknown word: most queries never need it
+            by_initial: dict[str, list[str]] = {}
+            for w, t_id in list(self.vocab.items()):
+                if w.isalpha() and len(w) >= 3 and self._indexed(t_id):
+                    by_initial.setdefault(w[0], []).append(w)
+            self._by_initial = by_initial
+        pool = [w for w in self._by_initial.get(word[0], ()) if abs(len(w) - len(word)) <= 2
+                and w != word + "s" and word != w + "s"]  # "Roberts" is another name than "Robert"
+        swapped = [w for w in pool if len(w) == len(word) and sorted(w) == sorted(word)
+                   and sum(a != b for a, b in zip(w, word)) == 2]
+        close = swapped or difflib.get_close_matches(word, pool, n=3, cutoff=SPELLING_CUTOFF)
+        if not close:
+            return None
+        df = lambda w: int(self.indptr[self.vocab[w] + 1] - self.indptr[self.vocab[w]])  # noqa: E731
+        return self.vocab[max(close, key=lambda w: (difflib.SequenceMatcher(None, word, w).ratio(), df(w)))]
+
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """The ``k`` best (chunk id, BM25 score) pairs with a score above 0."""
-        terms = [self.vocab[t] for t in tokenize(query) if t in self.vocab]
+        terms = self.term_ids(query)
         if not terms or not self.ids:
             return []
         scores = self.get_scores(terms)

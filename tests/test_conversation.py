@@ -252,6 +252,8 @@ def test_a_follow_up_that_names_its_own_year_drops_the_last_turn_s_year_and_mont
     rewritten = deterministic_rewrite("And in the 2024 one?", FLOODS)
     assert "2024" in rewritten and "2023" not in rewritten and "July" not in rewritten and "Millbrook" in rewritten
     assert "2023" in deterministic_rewrite("And how many were rescued?", FLOODS)  # no year of its own: kept
+    # the last question's words as written, so the rewrite reads as English to the question analysis
+    assert "people" in rewritten and "died" in rewritten and "peopl" not in rewritten.replace("people", "")
 
 
 def test_an_elliptic_follow_up_asks_the_last_question_about_its_new_subject(tmp_path):

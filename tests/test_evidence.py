@@ -72,6 +72,7 @@ def test_names_from_any_country_are_names(question, name):
     ("Why did the coach resign?", "reason"), ("How did the thieves get in?", "any"),
     ("Tell me the story of the rescue", "any"),
     ("How much rain fell on the county?", "number"), ("How old is the defendant?", "number"),
+    ("How much money did the minister pledge?", "money"), ("How much cash does the club hold?", "money"),
     ("What daily water-use threshold triggers a permit?", "number"),
 ])
 def test_the_kind_of_answer_comes_from_the_question_syntax(question, wants):
@@ -149,6 +150,14 @@ def test_values_are_recognised_in_many_formats(text, wants):
 ])
 def test_a_value_of_another_kind_is_not_an_answer(text, wants):
     assert not has_answer_type(text, wants)
+
+
+def test_a_dateline_s_place_and_agency_are_not_who_did_it():
+    info = analyse_question("Who declared a state of emergency after the flood?")
+    filed = "ELMFORD, Ore. (AP) — Floodwaters tore through this small town overnight, officials said Monday."
+    assert not has_answer_type(filed, info.wants, info)
+    assert has_answer_type(filed.replace("officials said", "Gov. Ana Ruiz said"), info.wants, info)
+    assert has_answer_type(filed, "place", analyse_question("Where did the floodwaters tear through?"))
 
 
 def test_a_number_the_question_already_gives_is_not_an_answer():
@@ -490,3 +499,18 @@ def test_the_analysis_cache_empties_without_losing_the_batch_it_is_answering(mon
     batch = ["Ines Marlowe scored the winner.", "Filler sentence number 1.", "The fair opens on 14 May."]
     out = T.analyse_many(batch)
     assert [a.text for a in out] == batch and len(T._cache) <= 5
+
+
+RIVER = """Floodwaters tear through Elmford
+
+ELMFORD, 17 July 2023 — Floodwaters tore through the town overnight, officials said.
+
+The river crested at 21.4 feet early Monday, the highest level recorded in Elmford since 1985.
+"""
+
+
+def test_a_year_the_sentence_only_compares_with_is_not_its_year(tmp_path_factory):
+    p = corpus_pipeline(tmp_path_factory, "river", {"river.txt": RIVER})
+    answer = p.ask("What height did the river reach in Elmford in the 2023 flood?")
+    assert not answer.abstained and "21.4 feet" in answer.text, answer.metadata.get("abstain_reason")
+    assert p.ask("What height did the river reach in Elmford in the 1985 flood?").abstained

@@ -153,3 +153,29 @@ def test_a_file_rewritten_by_another_process_after_the_snapshot_is_not_served_st
     assert stale == [] or all("closed its old" in x.text for x in stale)
     fresh = p.search("ferry terminal Town001")  # the mismatch invalidated the snapshot
     assert fresh and "closed its old" in fresh[0].text
+
+
+def _chunks(texts: dict[str, str]):
+    from rag.types import Chunk
+
+    return [Chunk(f"{src}#0", src, 0, "", None, 0, len(t), t, f"{i:064x}") for i, (src, t) in enumerate(texts.items())]
+
+
+def test_a_misspelt_name_finds_the_chunk_that_spells_it_right():
+    lexical = _Lexical.from_chunks(_chunks({
+        "coach.txt": "Northgate coach Tomasz Wierzbicki said his side were ready.",
+        "deal.txt": "Hoshizora Holdings agreed to buy a stake in a logistics firm.",
+        "other.txt": "The council pledged more money for the harbour wall.",
+    }))
+    assert [cid for cid, _ in lexical.search("Who coaches Northgait Rovers?", 3)][:1] == ["coach.txt#0"]
+    assert [cid for cid, _ in lexical.search("Who runs Hoshizira?", 3)] == ["deal.txt#0"]
+    # a lower-case word no chunk has is not read as another word ("pledge" is found by its folding, "harbor" not
+    # respelt to "harbour"), and a name no text comes close to finds nothing
+    assert [cid for cid, _ in lexical.search("pledge", 3)] == ["other.txt#0"]
+    assert lexical.search("harbor", 3) == [] and lexical.search("Quorvath", 3) == []
+
+
+def test_word_forms_fold_to_one_term():
+    assert tokenize("coaches coach coached") == ["coach"] * 3
+    assert tokenize("pledge pledged pledges") == ["pledg"] * 3
+    assert tokenize("wishes wish") == ["wish", "wish"]
