@@ -263,7 +263,9 @@ def _header_block(evidence: Evidence, floor: float) -> list[Span]:
         if score < floor:
             break
         f = evidence.features.get((sp.source, sp.start, sp.end), {})
-        if not sp.text.strip().split("\n", 1)[0].rstrip().endswith(":") or not f.get("names_near") or not f.get("rel"):
+        # a list an article sets out is about what the article is about: its names may stand in the title or lede
+        if not sp.text.strip().split("\n", 1)[0].rstrip().endswith(":") or not (
+                f.get("names_near") or f.get("names_lede")) or not f.get("rel"):
             continue
         block = block_items(evidence.ranked, sp, True)
         if block:

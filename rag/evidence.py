@@ -43,8 +43,9 @@ _AGE = re.compile(r"\b\d{1,3}-year-old\b|\baged \d{1,3}\b|\b\d{1,3} years old\b|
 _PRO_FORMS = ("one", "ones")  # "the 2024 one", "the new ones": stands for the noun of the last question
 _ELLIPTIC = re.compile(r"^\s*(?:and|what about|how about|also|same)\b", re.IGNORECASE)
 _REFERS_BACK = re.compile(r"\b(?:he|she|it|they|him|her|his|its|their|them|this|that|these|those)\b", re.IGNORECASE)
-# a year the sentence is set in; "the highest since 1985", "the first time since 2012" only compare with it
-_EVENT_YEAR = re.compile(r"(?<!\bsince )(?<![\d,.])(?:19|20)\d\d(?!\d|,\d)", re.IGNORECASE)
+# a year the sentence is set in; "the highest since 1985", "the steepest drop since March 2020" only compare with it
+_EVENT_YEAR = re.compile(r"(?<![\d,.])(?:19|20)\d\d(?!\d|,\d)")
+_SINCE_YEAR = re.compile(r"\bsince\s+(?:[\w.]+\s+){0,2}(?:19|20)\d\d\b", re.IGNORECASE)
 TYPED = ("date", "duration", "number", "money", "percent", "person", "place", "entity", "speech")
 __all__ = ["Evidence", "assess_evidence", "has_answer_type", "Thresholds", "THRESHOLDS", "NOT_DISCLOSED"]
 
@@ -81,6 +82,7 @@ class Candidate:
     withholds_asked: bool = False  # it says the asked verb's detail was withheld ("declined to say how much it would borrow")
     counts: bool = False    # a number in it counts the focus of "how many X", or it is X's table row
     label: bool = False     # it is a "label: value" line whose label is the asked noun or verb
+    names_lede: bool = False  # the question's names are in the article's title or lede (what it is about)
 
     def score(self, th: Thresholds) -> float:
         s = th.w_dense * self.dense + (1 - th.w_dense) * self.relation - 0.01 * (self.span.passage_rank - 1)
@@ -140,6 +142,7 @@ def gather(question: str, passages: list[Passage], original, embed, *, asked: st
     if not re.search(r"[A-Z]", asked or question):
         info.names = info.names + cased_names(asked or question, context_text, info.names)
     lab = info.name_labels.get
+    since_years = {m.group(0)[-4:] for m in _SINCE_YEAR.finditer(info.text)}  # "delivered since February 2022"
     for i, n in enumerate(list(info.names)):
         # a name at the start of the question may have swallowed its first word ("Compare Kestrel Foods")
         if info.text.startswith(n) and " " in n and not name_matches(n, context_text, label=lab(n)):
@@ -180,6 +183,9 @@ def gather(question: str, passages: list[Passage], original, embed, *, asked: st
             rel = sum(w for t, w in idf.items() if term_matches(t, ls)) / rel_weight
         else:  # "Who is Steffen Seibert?": nothing but names, which must then be in the sentence itself
             rel = 1.0 if info.names and names_here else 0.0
+        names_lede = all(name_matches(nm, f"{sp.title or ''} {lede}", label=lab(nm)) for nm in info.names)
+        if names_lede and sp.text.strip().split("\n", 1)[0].rstrip().endswith(":"):
+            names_near = True  # a list the article sets out is about what the article is about
         value = value_in(a, info.wants, info)
         label = label_asked(info, sp.text)
         withheld = is_withheld(info, a, sp.text, value, typed=info.wants in TYPED)
@@ -188,7 +194,8 @@ def gather(question: str, passages: list[Passage], original, embed, *, asked: st
                              for nm in info.names)
         withholds_asked = withheld and withholds_verb(  # the text before only read for a withholding sentence
             info, sp.text, original(sp.source)[max(0, sp.start - 200):sp.start])
-        event_years = set(_EVENT_YEAR.findall(sp.text))
+        event_years = set(_EVENT_YEAR.findall(_SINCE_YEAR.sub(  # unless the question counts from it too
+            lambda m: m.group(0) if m.group(0)[-4:] in since_years else " ", sp.text)))
         other_years = event_years - set(info.years)
         year_ok = [y in event_years or (y in (sp.date or "") and not other_years) for y in info.years]
         years = all(year_ok) if len(info.years) <= 1 else any(year_ok)  # "in 2023 and 2024": one per article
@@ -202,7 +209,7 @@ def gather(question: str, passages: list[Passage], original, embed, *, asked: st
             not info.predicate or states_predicate(info, a, ls) or bool(similar & ls), years, role_swap(info, a),
             bool(sp.title) and (" ".join(sp.text.split()) == " ".join(sp.title.split()) or (  # or glued to the next line
                 sp.text.startswith(sp.title.strip()) and sp.text[len(sp.title.strip()):][:1] == "\n")),
-            withholds_asked, bool(info.focus) and counts_focus(info, a, label), label))
+            withholds_asked, bool(info.focus) and counts_focus(info, a, label), label, names_lede))
     return info, out, None
 
 
@@ -217,7 +224,8 @@ def decide(info: QuestionInfo, candidates: list[Candidate], th: Thresholds = THR
     named = {(c.span.source, c.span.start, c.span.end) for c in candidates if c.names_here}
     features = {(c.span.source, c.span.start, c.span.end): dict(
         score=round(s, 3), dense=round(c.dense, 3), rel=round(c.relation, 3), names_near=c.names_near,
-        focus=c.focus, value=c.value, withheld=c.withheld, predicate=c.predicate, years=c.years)
+        focus=c.focus, value=c.value, withheld=c.withheld, predicate=c.predicate, years=c.years,
+        names_lede=c.names_lede)
         for s, c in scored}
     if th.who_predicate_somewhere and info.wants in ("person", "entity") and info.predicate and not any(
             c.predicate for c in candidates):

@@ -67,7 +67,8 @@ def _wants(low: str) -> str:
         return "duration"
     if re.search(r"\bwhat (?:percentage|percent|share|proportion)\b|\bby how much\b.*%|\bwhat (?:rate)\b", body):
         return "percent"
-    if re.search(r"\bhow much\b|\bwhat (?:price|cost|amount|sum|value|fee|fine|salary|budget)\b|\bworth\b", body):
+    if re.search(r"\bhow much\b|\bwhat (?:price|cost|amount|sum|value|fee|fine|salary|budget)\b|\bworth\b|"
+                 r"^what (?:does|do|did|will|would) .{1,60}\bcost\b", body):
         return "money"
     if re.search(r"^(?:what|which) (?:[\w\-]+ ){0,3}(?:threshold|limit|cap|ceiling|quota)\b", body):
         return "number"  # "what daily water-use threshold": a quantity, whatever it is written in
@@ -189,6 +190,10 @@ def analyse_question(question: str, previous: str | None = None) -> QuestionInfo
         while e.start > 0 and q[e.start - 1].isalnum() and not text.startswith(q[e.start - 1]):
             text = q[e.start - 1] + text  # the whole written word: "512GB", not "GB"
             e = type(e)(e.label, text, e.start - 1, e.end)
+        model = re.match(r" (?:[A-Z]|\d{1,2}|[A-Z]\d{1,3})(?![\w'’-])", q[e.end:])
+        if model and e.label not in ("DATE", "TIME", "CARDINAL"):  # a model's letter or number: "Fold X", "Pixel 9"
+            text += model.group(0)
+            e = type(e)(e.label, text, e.start, e.end + len(model.group(0)))
         if re.fullmatch(r"[QH][1-4]|FY\d*", text):
             continue  # "Q2", "H1": a period of the year, asked as words ("second quarter") as often as not
         nm = re.sub(r"^(?:the|a|an)\s+", "", e.text, flags=re.IGNORECASE)

@@ -514,3 +514,40 @@ def test_a_year_the_sentence_only_compares_with_is_not_its_year(tmp_path_factory
     answer = p.ask("What height did the river reach in Elmford in the 2023 flood?")
     assert not answer.abstained and "21.4 feet" in answer.text, answer.metadata.get("abstain_reason")
     assert p.ask("What height did the river reach in Elmford in the 1985 flood?").abstained
+    shares = "Kestrel results\n\nCHICAGO, 3 August 2023 — Kestrel Foods reported a fall in profit on Thursday.\n\n" \
+             "Shares of Kestrel fell 6.4% in midday trading, their steepest one-day drop since March 2020.\n"
+    q = corpus_pipeline(tmp_path_factory, "shares", {"shares.txt": shares})
+    assert "6.4%" in q.ask("What percentage did Kestrel shares fall after its 2023 results?").text
+
+
+TRIAL_ARTICLE = """Single-dose malaria shot cuts severe cases in trial
+
+NAIROBI, 3 March 2025 — A single-dose malaria vaccine called RX-M7 reduced severe malaria by 71% in a trial of 9,000 children in three countries, researchers reported on Monday.
+
+"This could change how we protect children in the rainy season," said Dr. Amina Odhiambo of the Coastal Health Institute, who led the study. She said the team would now seek approval from regulators in Kenya and Tanzania.
+
+Protection was weaker in children under two, at 52%, and the researchers said a second season of follow-up was needed before they could say how long it lasts.
+
+Researchers found no increase in severe reactions among children who had malaria before the trial, a concern raised about earlier candidates.
+
+The most commonly reported side effects were:
+- swelling at the injection site (24%)
+- mild fever (10%)
+- loss of appetite (6%)
+"""
+
+
+def test_a_list_the_article_sets_out_is_found_under_a_header_far_from_the_name(tmp_path_factory):
+    p = corpus_pipeline(tmp_path_factory, "vaccine", {"vaccine.txt": TRIAL_ARTICLE})
+    assert TRIAL_ARTICLE.index("The most commonly") - TRIAL_ARTICLE.rindex("RX-M7") > 600  # the name is not near
+    answer = p.ask("What were the most common side effects of RX-M7?")
+    assert not answer.abstained, answer.metadata.get("abstain_reason")
+    assert all(item in answer.text.lower() for item in ("injection site", "mild fever", "loss of appetite")), answer.text
+    assert_answer_invariants(answer, {"vaccine.txt": TRIAL_ARTICLE}, p)
+
+
+def test_a_model_s_letter_is_part_of_its_name_and_what_it_costs_is_money():
+    info = analyse_question("What colours is the Lumora Fold X available in?")
+    assert info.names == ["Lumora Fold X"] and "x" not in info.relation
+    assert analyse_question("What does the Pixel 9 cost in Japan?").wants == "money"
+    assert analyse_question("What does the report cover?").wants == "any"
