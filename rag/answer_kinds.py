@@ -11,11 +11,17 @@ from .lexicon import REPORTING_VERBS as _SPEECH_LEMMAS  # by lemma: what "what d
 from .question import QuestionInfo
 from .text import Analysis, analyse_many, duration_spans, fold, name_matches
 
-__all__ = ["has_answer_type", "value_in", "NOT_DISCLOSED", "ANONYMOUS", "UNNAMED_SOURCE"]
+__all__ = ["has_answer_type", "value_in", "AGE", "NOT_DISCLOSED", "ANONYMOUS", "UNNAMED_SOURCE"]
 
 _COUNT_WORDS = (r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|"
                 r"fifty|hundred|several|few|many|half|couple)")
 
+_UNITS = r"one|two|three|four|five|six|seven|eight|nine"
+_AGE_WORD = (rf"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-(?:{_UNITS}))?|ten|eleven|twelve|"
+             rf"thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|{_UNITS})")
+# an age as news writes it: "34-year-old", "Fifteen-year-old", "aged 67", "41 years old", "Voss, 52, ..."
+AGE = re.compile(rf"\b(?:\d{{1,3}}|{_AGE_WORD})-year-old\b|\baged \d{{1,3}}\b|\b\d{{1,3}} years old\b|,\s\d{{1,3}}(?:,|\s*$)",
+                 re.IGNORECASE)
 
 NOT_DISCLOSED = re.compile(
     r"\b(?:declined|refused|would not|wouldn't|did not|didn't|has not|have not|had not|could not|was not|were not|"
@@ -80,7 +86,7 @@ def value_in(a: Analysis, wants: str, info: QuestionInfo | None) -> bool:
     if wants == "percent":
         return any(new(e.text) for e in a.labelled({"PERCENT"})) or "%" in a.text
     if wants == "number":
-        if re.search(r"\b\d+-year-old\b|\baged \d+|\b\d+ years old\b|, \d{1,3},", a.text):
+        if AGE.search(a.text):
             return True  # an age
         dates = a.labelled({"DATE", "TIME"})
         for e in a.labelled({"CARDINAL", "QUANTITY", "PERCENT", "MONEY"}):

@@ -278,7 +278,7 @@ def yes_no_lead(info: QuestionInfo | None, evidence_text: str) -> str:
 
     Only the question's main verb decides ("Did Voss *plead* guilty?"): No when the sentence has that verb (or its
     noun, "plans" for "planning") under a negation ("pleaded not guilty", "has no plans", "fell short"); Yes when
-    it has the verb, no negation at all, and every name and number the question gives. Anything else ("Is X a
+    it has the verb, no negation at all, and every name, number and verb the question gives. Anything else ("Is X a
     listed company?", the verb missing) gets no lead: the cited sentence answers for itself."""
     if info is None or not info.predicate:
         return ""
@@ -293,8 +293,15 @@ def yes_no_lead(info: QuestionInfo | None, evidence_text: str) -> str:
     if negated:
         return "Yes" if asked_negative else "No"
     digits = re.sub(r"(?<=\d),(?=\d)", "", evidence_text)
+    lemmas = {t.lemma for t in a.tokens} | set(fold(evidence_text).split())
     complete = all(name_matches(n, evidence_text, label=info.name_labels.get(n)) for n in info.names) and all(
-        re.search(rf"(?<![\d.]){re.escape(n)}(?![\d])", digits) for n in re.findall(r"\d+(?:\.\d+)?", info.text))
+        re.search(rf"(?<![\d.]){re.escape(n)}(?![\d])", digits) for n in re.findall(r"\d+(?:\.\d+)?", info.text)) and all(
+        term_matches(v, lemmas) for v in _verbs(info))  # "I expected a draw" does not say "expected to win"
     if complete and not _NEGATION.search(fold(evidence_text)):
         return "No" if asked_negative else "Yes"
     return ""
+
+
+def _verbs(info: QuestionInfo) -> list[str]:
+    """The question's verbs among its relation words ("expect", "win" in "Did Koh expect to win the final?")."""
+    return [t.lemma for t in analyse(info.text).tokens if t.pos == "VERB" and t.lemma in info.relation]

@@ -24,7 +24,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from .answer_kinds import NOT_DISCLOSED, has_answer_type, value_in
+from .answer_kinds import AGE, NOT_DISCLOSED, has_answer_type, value_in
 from .candidate_checks import (counts_focus, is_pair, is_withheld, label_asked, lemma_set, paraphrased_verbs,
                                role_swap, states_predicate, withholds_verb)
 from .citations import Span, candidate_spans
@@ -39,7 +39,6 @@ from .types import Passage
 LEDE_CHARS = 400
 _SETTING_LABELS = {"GPE", "LOC", "NORP", "FAC", "EVENT", "DATE"}
 _HOW_OLD = re.compile(r"^\s*(?:and\s+)?how old\b", re.IGNORECASE)
-_AGE = re.compile(r"\b\d{1,3}-year-old\b|\baged \d{1,3}\b|\b\d{1,3} years old\b|,\s\d{1,3}(?:,|\s*$)")
 _PRO_FORMS = ("one", "ones")  # "the 2024 one", "the new ones": stands for the noun of the last question
 _ELLIPTIC = re.compile(r"^\s*(?:and|what about|how about|also|same)\b", re.IGNORECASE)
 _REFERS_BACK = re.compile(r"\b(?:he|she|it|they|him|her|his|its|their|them|this|that|these|those)\b", re.IGNORECASE)
@@ -105,7 +104,7 @@ class Candidate:
         if th.needs_focus and info.focus and not self.focus:
             return False  # "how many buildings" against a count of people
         if info.wants == "number" and _HOW_OLD.match(info.text) and (
-                self.pair or not self.names_here or not _AGE.search(self.span.text)):
+                self.pair or not self.names_here or not AGE.search(self.span.text)):
             return False  # an age belongs to the person named with it, not to someone in the sentence before
         if info.wants in ("person", "entity"):
             predicate = said or not th.who_needs_predicate  # "Who refereed": the refereeing, not a goal

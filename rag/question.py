@@ -222,7 +222,7 @@ def analyse_question(question: str, previous: str | None = None) -> QuestionInfo
         if t.pos in ("PUNCT", "SPACE", "DET", "PRON", "ADP", "CCONJ", "SCONJ", "PART", "AUX", "INTJ"):
             continue
         lem = t.lemma
-        if lem in QUESTION_WORDS or t.text.lower() in QUESTION_WORDS or lem in LIGHT_VERBS or (
+        if (lem in QUESTION_WORDS and t.dep != "amod") or t.text.lower() in QUESTION_WORDS or lem in LIGHT_VERBS or (
                 t.is_stop and t.pos != "NUM" and not (t.dep == "ROOT" and t.pos == "VERB")):
             continue
         if t.text.endswith(".") or any(fold(t.text).removesuffix("'s").strip("'") in re.split(r"[\s\-]+", fold(n))

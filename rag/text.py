@@ -186,6 +186,9 @@ def capitalised_phrases(text: str) -> list[str]:
     return out
 
 
+_CASED_WORD = re.compile(r"(?<![\w'’])[^\W\d_]*[A-Z][\w'’.\-]*")  # a word with a capital letter: "Olympiad", "iPhone"
+
+
 def name_matches(name: str, text: str, *, label: str | None = None, cutoff: float = 0.8) -> bool:
     """Whether ``name`` is mentioned in ``text``, by its full form or the short form news uses after the first
     mention, allowing small misspellings ("Puttin" ~ "Putin", "Borel" ~ "Borrell", "Zelenskiy" ~ "Zelenskyy").
@@ -217,6 +220,11 @@ def name_matches(name: str, text: str, *, label: str | None = None, cutoff: floa
             return True  # two neighbouring letters typed the other way round ("Osie" ~ "Osei")
         return bool(difflib.get_close_matches(w, pool, n=1, cutoff=cutoff))
 
+    if label != "PERSON":
+        # a name's head word is a proper noun: "chess" in "wins national chess title" is no mention of the Chess
+        # Olympiad (a person's surname is matched as above: names of people are capitalised anyway)
+        have = set(name_words(" ".join(_CASED_WORD.findall(text))))
+        have |= {w.removesuffix("'s") for w in have}
     if len(want) == 1:
         return found(want[0])
     if label == "PERSON":

@@ -79,6 +79,9 @@ def test_a_near_tie_shows_both_sentences_a_clear_winner_only_one():
     ("Did the Senate override the veto?", "The Senate fell short of the votes needed to override the veto.", "No"),
     ("Is Sarangi Logistics a listed company?", "Sarangi is a family-controlled trucking company.", ""),
     ("Did Northgate finish with 11 players?", "Brandt was sent off, leaving Northgate with 10.", ""),
+    # the verb is there, but not what was expected: no verdict
+    ("Did Koh expect to win the final game?", 'Koh prepared for the final game. "I expected a draw," he said.', ""),
+    ("Did Koh expect to win the final game?", "Koh said he expected to win the final game.", "Yes"),
 ])
 def test_yes_or_no_first_only_when_the_evidence_settles_it(question, evidence, lead):
     assert yes_no_lead(analyse_question(question), evidence) == lead

@@ -44,6 +44,7 @@ def test_names_are_found_in_their_short_and_misspelt_forms(name, text, label):
     ("New Mexico", "the New York Senate", "GPE"),
     ("Bank of Japan", "the Bank of Korea raised rates", "ORG"),
     ("Dan Patel", "Dan Lee visited Dallas", "PERSON"),
+    ("Chess Olympiad", "Teenager wins national chess title", "EVENT"),  # a common word is no proper noun
 ])
 def test_other_names_are_not_taken_for_the_asked_one(name, text, label):
     assert not name_matches(name, text, label=label)
@@ -133,6 +134,7 @@ def test_an_elliptic_follow_up_keeps_the_kind_of_answer_of_the_previous_question
     ("The deal is worth Rs 5,000 crore.", "money"), ("Operating profit was 200bn yen.", "money"),
     ("The plant costs €3bn.", "money"), ("The state borrowed ₦50bn.", "money"), ("It raised R$3.4 billion.", "money"),
     ("Turnout: 41.3%", "percent"), ("Attendance: 41,203", "number"), ("Sipho Dlamini, a 34-year-old paramedic", "number"),
+    ("Fifteen-year-old Daniel Koh won the title.", "number"), ("The forty-two-year-old coach resigned.", "number"),
     ("It surveyed an extinct underwater volcano about 340 km west of the coast.", "place"),
 ])
 def test_values_are_recognised_in_many_formats(text, wants):
@@ -551,3 +553,12 @@ def test_a_model_s_letter_is_part_of_its_name_and_what_it_costs_is_money():
     assert info.names == ["Lumora Fold X"] and "x" not in info.relation
     assert analyse_question("What does the Pixel 9 cost in Japan?").wants == "money"
     assert analyse_question("What does the report cover?").wants == "any"
+    assert "list" in analyse_question("Is Sarangi Logistics a listed company?").relation  # not "List the ..."
+
+
+def test_an_age_in_words_answers_how_old(tmp_path_factory):
+    article = "Teenager wins chess title\n\nSINGAPORE, 14 June 2025 — Fifteen-year-old Daniel Koh became the " \
+              "youngest winner of the national chess championship on Saturday.\n"
+    p = corpus_pipeline(tmp_path_factory, "chess", {"chess.txt": article})
+    answer = p.ask("How old is Daniel Koh?")
+    assert not answer.abstained and "Fifteen-year-old" in answer.text, answer.metadata.get("abstain_reason")
