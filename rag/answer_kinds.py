@@ -113,6 +113,8 @@ def value_in(a: Analysis, wants: str, info: QuestionInfo | None) -> bool:
                 continue
             if not any(name_matches(n, e.text) or name_matches(e.text, n) for n in qnames) and new(e.text):
                 return True
+        if wants in ("person", "entity") and info is not None and _does_asked_verb(a, info):
+            return True  # "The rerun was ordered by a tribunal" for "Who ordered the rerun?"
         if wants in ("person", "entity"):  # a title-case name the model missed ("Referee: Ana Costa")
             other = [e for e in a.entities if e.label not in labels]  # not one it read as a place or a date
             for m in re.finditer(r"\b[A-Z][a-z]+(?:\s+(?:[A-Z]\.|[A-Z][a-z]+|van|de|da|der|von|bin|al-\w+))+", a.text):
@@ -131,6 +133,21 @@ def value_in(a: Analysis, wants: str, info: QuestionInfo | None) -> bool:
             return True
         return bool(re.search(r"\b(?:he|she|they)\s+(?:said|says|told|added|warned)\b", fold(a.text)))
     return True
+
+
+def _does_asked_verb(a: Analysis, info: QuestionInfo) -> bool:
+    """The sentence names who or what does the question's verb, as its subject or its passive agent, by a noun
+    ("a tribunal", "the city council"), not a pronoun."""
+    toks = a.tokens
+    for i, t in enumerate(toks):
+        if t.pos != "VERB" or t.lemma != info.predicate:
+            continue
+        for j, u in enumerate(toks):
+            doer = u if u.dep == "nsubj" else next((w for w in toks if w.head == j), None) if u.dep == "agent" else None
+            if u.head == i and doer is not None and doer.pos in ("NOUN", "PROPN") and not any(
+                    name_matches(n, doer.text) for n in info.names):  # "Veltrix has signed ..." is who was asked about
+                return True
+    return False
 
 
 def has_answer_type(text: str, wants: str, info: QuestionInfo | None = None) -> bool:

@@ -178,6 +178,11 @@ def gather(question: str, passages: list[Passage], original, embed, *, asked: st
             name_matches(nm, near, label=lab(nm)) or (typed and name_matches(nm, lede, label=lab(nm))) or (
                 lab(nm) in _SETTING_LABELS and name_matches(nm, original(sp.source), label=lab(nm)))
             for nm in info.names)
+        if names_near and not names_here:
+            # named here by a word of the name given in full just before: "Ogunleye, a 58-year-old ..." after
+            # "Adebayo Ogunleye won", whatever kind of name the model took it for
+            names_here = all(any(name_matches(w, sp.text, label="") for w in nm.split() if len(w) >= 4)
+                             for nm in info.names)
         if idf:
             rel = sum(w for t, w in idf.items() if term_matches(t, ls)) / rel_weight
         else:  # "Who is Steffen Seibert?": nothing but names, which must then be in the sentence itself

@@ -562,3 +562,31 @@ def test_an_age_in_words_answers_how_old(tmp_path_factory):
     p = corpus_pipeline(tmp_path_factory, "chess", {"chess.txt": article})
     answer = p.ask("How old is Daniel Koh?")
     assert not answer.abstained and "Fifteen-year-old" in answer.text, answer.metadata.get("abstain_reason")
+
+
+RERUN = """Opposition wins Lagos governorship rerun
+
+LAGOS, Nigeria (AP) — Opposition candidate Adebayo Ogunleye won Saturday's rerun of the Lagos governorship election, the electoral commission said Monday.
+
+Ogunleye, a 58-year-old former banker, received 1,204,330 votes to Bakare's 1,118,210, according to official results.
+
+The rerun was ordered by a tribunal in August after it found that results from 212 polling units had been altered.
+"""
+
+
+@pytest.mark.parametrize("question,fact", [
+    ("How old is Adebayo Ogunleye?", "58-year-old"),  # named in full before, by his surname here
+    ("Who ordered the rerun?", "tribunal"),  # the doer of the asked verb, named by a noun
+])
+def test_questions_answered_by_a_short_name_or_by_the_doer_of_the_verb(tmp_path_factory, question, fact):
+    p = corpus_pipeline(tmp_path_factory, "rerun", {"rerun.txt": RERUN})
+    answer = p.ask(question)
+    assert not answer.abstained and fact in answer.text, answer.metadata.get("abstain_reason")
+    assert_answer_invariants(answer, {"rerun.txt": RERUN}, p)
+
+
+def test_the_doer_of_the_verb_is_not_the_name_the_question_is_about():
+    info = analyse_question("Which customers have signed supply agreements with Veltrix?")
+    text = "Veltrix has signed supply agreements with several customers but declined to say which companies they were."
+    assert not has_answer_type(text, info.wants, info)
+    assert not has_answer_type("It ordered the rerun.", "person", analyse_question("Who ordered the rerun?"))
