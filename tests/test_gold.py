@@ -226,3 +226,15 @@ def test_news_items_are_well_formed(item):
 def test_news_ids_unique():
     ids = [it["id"] for it in NEWS_ITEMS]
     assert len(ids) == len(set(ids))
+
+
+def test_fresh_spot_check_is_well_formed():
+    """evals/news/fresh: every key fact is written in one of its articles, and some questions must abstain."""
+    fresh = ROOT / "evals" / "news" / "fresh"
+    texts = " ".join(p.read_text(encoding="utf-8") for p in (fresh / "articles").glob("*.txt"))
+    items = [json.loads(line) for line in (fresh / "questions.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(items) == 57 and len({it["id"] for it in items}) == 57
+    assert sum(not it["answerable"] for it in items) == 10
+    for it in items:
+        assert it["answerable"] == bool(it["key_facts"]), it["id"]
+        assert all(any(k in texts for k in alts) for alts in it["key_facts"]), it["id"]
