@@ -45,6 +45,10 @@ _REFERS_BACK = re.compile(r"\b(?:he|she|it|they|him|her|his|its|their|them|this|
 # a year the sentence is set in; "the highest since 1985", "the steepest drop since March 2020" only compare with it
 _EVENT_YEAR = re.compile(r"(?<![\d,.])(?:19|20)\d\d(?!\d|,\d)")
 _SINCE_YEAR = re.compile(r"\bsince\s+(?:[\w.]+\s+){0,2}(?:19|20)\d\d\b", re.IGNORECASE)
+# the words English gives a reason with
+_BECAUSE = re.compile(r"\b(?:because|due to|owing to|as a result of|thanks to|in order to|so that|in protest at|"
+                      r"after (?:it|they|he|she|the \w+) (?:found|ruled|discovered|learned|decided|admitted)|"
+                      r"blamed|caused by|prompted by|on the grounds that)\b", re.IGNORECASE)
 TYPED = ("date", "duration", "number", "money", "percent", "person", "place", "entity", "speech")
 __all__ = ["Evidence", "assess_evidence", "has_answer_type", "Thresholds", "THRESHOLDS", "NOT_DISCLOSED"]
 
@@ -82,6 +86,7 @@ class Candidate:
     counts: bool = False    # a number in it counts the focus of "how many X", or it is X's table row
     label: bool = False     # it is a "label: value" line whose label is the asked noun or verb
     names_lede: bool = False  # the question's names are in the article's title or lede (what it is about)
+    gives_reason: bool = False  # for "why": it says why in so many words ("because", "after it found", "due to")
 
     def score(self, th: Thresholds) -> float:
         s = th.w_dense * self.dense + (1 - th.w_dense) * self.relation - 0.01 * (self.span.passage_rank - 1)
@@ -92,6 +97,7 @@ class Candidate:
         s += th.focus_bonus if self.focus else 0.0
         s += th.predicate_bonus if self.predicate else 0.0
         s += th.label_bonus if self.label else 0.0
+        s += th.reason_bonus if self.gives_reason else 0.0
         return s
 
     def qualifies(self, info: QuestionInfo, th: Thresholds) -> bool:
@@ -213,7 +219,8 @@ def gather(question: str, passages: list[Passage], original, embed, *, asked: st
             not info.predicate or states_predicate(info, a, ls) or bool(similar & ls), years, role_swap(info, a),
             bool(sp.title) and (" ".join(sp.text.split()) == " ".join(sp.title.split()) or (  # or glued to the next line
                 sp.text.startswith(sp.title.strip()) and sp.text[len(sp.title.strip()):][:1] == "\n")),
-            withholds_asked, bool(info.focus) and counts_focus(info, a, label), label, names_lede))
+            withholds_asked, bool(info.focus) and counts_focus(info, a, label), label, names_lede,
+            info.wants == "reason" and bool(_BECAUSE.search(sp.text))))
     return info, out, None
 
 

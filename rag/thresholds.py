@@ -31,6 +31,9 @@ class Thresholds:
     part_dense: float = 0.5       # one part of a two-part question answered alone: cosine floor of its sentence
     label_bonus: float = 0.3      # a "label: value" line whose label is the asked noun or verb ("Turnout: 41.3%");
                                   # 0.2 -> 0.3 once such a row counts as the focus: news a+b key facts 0.659 -> 0.667
+    reason_bonus: float = 0.2  # "why": the candidate gives a reason in so many words ("because", "due to");
+                               # news a+b, c, distractors and seeds unchanged at 0-0.3; evals.fresh "Why was the
+                               # election rerun?" took the lede over "ordered ... after it found that results ..."
     prefer_counts: bool = True    # "how many X": when a sentence counts X, those that only mention X do not answer
 
 

@@ -577,6 +577,7 @@ The rerun was ordered by a tribunal in August after it found that results from 2
 @pytest.mark.parametrize("question,fact", [
     ("How old is Adebayo Ogunleye?", "58-year-old"),  # named in full before, by his surname here
     ("Who ordered the rerun?", "tribunal"),  # the doer of the asked verb, named by a noun
+    ("Why was the election rerun?", "altered"),  # the sentence that gives a reason, not the lede about the rerun
 ])
 def test_questions_answered_by_a_short_name_or_by_the_doer_of_the_verb(tmp_path_factory, question, fact):
     p = corpus_pipeline(tmp_path_factory, "rerun", {"rerun.txt": RERUN})
