@@ -148,6 +148,7 @@ def gather(question: str, passages: list[Passage], original, embed, *, asked: st
         info.names = info.names + cased_names(asked or question, context_text, info.names)
     lab = info.name_labels.get
     since_years = {m.group(0)[-4:] for m in _SINCE_YEAR.finditer(info.text)}  # "delivered since February 2022"
+    relative_year = (m.group(1).lower() if (m := _RELATIVE_YEAR.search(info.text)) and not info.years else "")
     for i, n in enumerate(list(info.names)):
         # a name at the start of the question may have swallowed its first word ("Compare Kestrel Foods")
         if info.text.startswith(n) and " " in n and not name_matches(n, context_text, label=lab(n)):
@@ -209,6 +210,8 @@ def gather(question: str, passages: list[Passage], original, embed, *, asked: st
         other_years = event_years - set(info.years)
         year_ok = [y in event_years or (y in (sp.date or "") and not other_years) for y in info.years]
         years = all(year_ok) if len(info.years) <= 1 else any(year_ok)  # "in 2023 and 2024": one per article
+        if relative_year:
+            years = years and _in_relative_year(relative_year, sp.text, sp.date, event_years)
         if info.periods:  # "the third quarter": not a sentence about the second, nor one under a second-quarter title
             here = periods_in(sp.text) or periods_in(near)
             years = years and (not here or bool(here & info.periods))
@@ -222,6 +225,21 @@ def gather(question: str, passages: list[Passage], original, embed, *, asked: st
             withholds_asked, bool(info.focus) and counts_focus(info, a, label), label, names_lede,
             info.wants == "reason" and bool(_BECAUSE.search(sp.text))))
     return info, out, None
+
+
+_RELATIVE_YEAR = re.compile(r"\b(last|next|this) year\b", re.IGNORECASE)
+_YEAR_STEP = {"last": -1, "this": 0, "next": 1}
+
+
+def _in_relative_year(which: str, text: str, date: str | None, event_years: set[str]) -> bool:
+    """"Who won the championship last year?" against an article's sentence: it says "last year" itself, or names
+    the year before the article's; a sentence about the article's own events is not about last year."""
+    if re.search(rf"\b{which} year\b", text, re.IGNORECASE):
+        return True
+    if not date or not date[:4].isdigit():
+        return False
+    wanted = str(int(date[:4]) + _YEAR_STEP[which])
+    return wanted in event_years or (which == "this" and not event_years)
 
 
 def decide(info: QuestionInfo, candidates: list[Candidate], th: Thresholds = THRESHOLDS) -> Evidence:

@@ -591,3 +591,20 @@ def test_the_doer_of_the_verb_is_not_the_name_the_question_is_about():
     text = "Veltrix has signed supply agreements with several customers but declined to say which companies they were."
     assert not has_answer_type(text, info.wants, info)
     assert not has_answer_type("It ordered the rerun.", "person", analyse_question("Who ordered the rerun?"))
+
+
+CHAMPION = """Teenager wins national chess title
+
+SINGAPORE, 14 June 2025 — Fifteen-year-old Daniel Koh won the national chess championship on Saturday.
+
+Ivan Lim, who won the national championship last year, finished second.
+"""
+
+
+def test_last_year_is_the_year_before_the_article_s(tmp_path_factory):
+    p = corpus_pipeline(tmp_path_factory, "champion", {"champion.txt": CHAMPION})
+    answer = p.ask("Who won the national chess championship last year?")
+    assert not answer.abstained and "Ivan Lim" in answer.text and "Koh" not in answer.text, answer.text
+    lone = corpus_pipeline(tmp_path_factory, "champion_alone", {"champion.txt": CHAMPION.rsplit("\n\n", 1)[0]})
+    assert lone.ask("Who won the national chess championship last year?").abstained  # this year's winner is not it
+    assert "Koh" in lone.ask("Who won the national chess championship this year?").text
