@@ -143,8 +143,15 @@ def _does_asked_verb(a: Analysis, info: QuestionInfo) -> bool:
         if t.pos != "VERB" or t.lemma != info.predicate:
             continue
         for j, u in enumerate(toks):
-            doer = u if u.dep == "nsubj" else next((w for w in toks if w.head == j), None) if u.dep == "agent" else None
-            if u.head == i and doer is not None and doer.pos in ("NOUN", "PROPN") and not any(
+            if u.head != i:
+                continue
+            if u.dep == "nsubj":
+                doer = u
+            elif u.dep == "agent":  # "by a tribunal": the noun governed by "by"
+                doer = next((w for w in toks if w.head == j), None)
+            else:
+                continue
+            if doer is not None and doer.pos in ("NOUN", "PROPN") and not any(
                     name_matches(n, doer.text) for n in info.names):  # "Veltrix has signed ..." is who was asked about
                 return True
     return False
